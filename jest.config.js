@@ -1,0 +1,10 @@
+/** Jest runs the TypeScript sources directly; type checking is `npm run typecheck`. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  // Kernel tests share global kernel state (TCP CC names, bpffs); run files one at a time.
+  maxWorkers: 1,
+  testTimeout: 60000,
+};

@@ -70,6 +70,8 @@ export interface BtfInt extends BtfTypeBase {
 export interface BtfRef extends BtfTypeBase {
   kind: BtfKind.PTR | BtfKind.TYPEDEF | BtfKind.VOLATILE | BtfKind.CONST | BtfKind.RESTRICT | BtfKind.TYPE_TAG;
   type: number;
+  /** TYPE_TAG only: kind_flag marks an `__attribute__`-style tag (Linux 6.14). Absent = false. */
+  kindFlag?: boolean;
 }
 
 export interface BtfArray extends BtfTypeBase {
@@ -169,6 +171,8 @@ export interface BtfDeclTag extends BtfTypeBase {
   type: number;
   /** -1 for the type itself, else the member/param index. */
   componentIdx: number;
+  /** kind_flag marks an `__attribute__`-style tag (Linux 6.14). Absent = false. */
+  kindFlag?: boolean;
 }
 
 export interface BtfVoid extends BtfTypeBase {

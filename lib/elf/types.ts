@@ -40,6 +40,7 @@ export const R_BPF_64_ABS32 = 3;
 export const R_BPF_64_NODYLD32 = 4;
 export const R_BPF_64_32 = 10;
 
+/** One section header of the object, with its bytes. */
 export interface ElfSection {
   index: number;
   name: string;
@@ -57,6 +58,7 @@ export interface ElfSection {
   data: Buffer;
 }
 
+/** One .symtab entry (Elf64_Sym), decoded. */
 export interface ElfSymbol {
   /** Index in .symtab. */
   index: number;
@@ -73,6 +75,7 @@ export interface ElfSymbol {
   shndx: number;
 }
 
+/** One SHT_REL/SHT_RELA record (Elf64_Rel/Elf64_Rela), decoded. */
 export interface ElfRelocation {
   /** r_offset: byte offset in the target section. */
   offset: number;

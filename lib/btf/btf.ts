@@ -1,0 +1,276 @@
+/**
+ * A parsed BTF blob (object, vmlinux or module) with type lookups. Parsing is one scan
+ * that records where each record starts; records are decoded on first use and cached,
+ * so the 125k-type kernel BTF costs little more than reading the file.
+ */
+import { BpfError, malformed } from '../errors';
+import { decodeType, VOID_TYPE, type DecodeContext } from './decode';
+import { parseHeader } from './header';
+import { toKind } from './kinds';
+import { alignOf, MAX_TYPE_CHAIN, sizeOf } from './layout';
+import { NameIndex } from './name-index';
+import { StringTable } from './strings';
+import { TypeTable, type Filler } from './type-table';
+import { typeName } from './type-name';
+import { BtfKind, type BtfKindName, type BtfMember, type BtfType } from './types';
+
+/** Options of {@link Btf.parse}. */
+export interface BtfParseOptions {
+  /** Base BTF when `data` is split BTF (a kernel module's); ids and strings continue after it. */
+  base?: Btf;
+  /** Name used in error messages (file or module name). @defaultValue `'btf'` */
+  name?: string;
+  /**
+   * Decode records only when asked for. Lazy parsing checks record layout up front but
+   * reports bad names or references on first access. @defaultValue false (decode and
+   * check everything now, which suits small object BTF)
+   */
+  lazy?: boolean;
+}
+
+/** Kinds skipped by {@link Btf.skipModifiers}. */
+const QUALIFIERS: ReadonlySet<BtfKind> = new Set([BtfKind.CONST, BtfKind.VOLATILE, BtfKind.RESTRICT, BtfKind.TYPE_TAG]);
+
+// Type records are read through a Uint32Array, which uses host byte order.
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Parsed BTF with lookups by id and name, layout helpers and C spelling.
+ * Returned BtfType objects are shared and cached: treat them as read-only (copy them into a
+ * BtfBuilder to change anything).
+ *
+ * @example
+ * const vmlinux = loadKernelBtf();
+ * const ops = vmlinux.findByName('tcp_congestion_ops', 'struct');
+ */
+export class Btf {
+  /** Name used in error messages. */
+  readonly name: string;
+  /** The base BTF for split BTF. */
+  readonly base?: Btf;
+  /** First id this blob defines: 1 for a base BTF (0 is void), base.typeCount for split BTF. */
+  readonly startId: number;
+  /** Total string bytes addressable, including the base's. */
+  readonly stringsLength: number;
+
+  private readonly data: Buffer;
+  private readonly table: TypeTable;
+  private readonly cache: (BtfType | undefined)[];
+  private readonly ctx: DecodeContext;
+  private readonly index: NameIndex;
+
+  private constructor(input: Buffer, opts: BtfParseOptions, fill?: Filler) {
+    this.name = opts.name ?? 'btf';
+    if (!HOST_LE) throw new BpfError('btf: big-endian hosts are not supported', { code: 'ENOTSUP' });
+    if (opts.base) this.base = opts.base;
+    const hdr = parseHeader(input, this.name);
+    const data = alignTypes(input, hdr.typeStart);
+    this.data = data;
+    const strings = new StringTable(data, hdr.strStart, hdr.strLen, opts.base?.ctx.strings, this.name);
+    this.startId = opts.base ? opts.base.typeCount : 1;
+    this.stringsLength = strings.totalLength;
+    this.table = new TypeTable(data, hdr.typeStart, hdr.typeLen, this.startId, this.name, fill);
+    this.cache = [];
+    const table = this.table;
+    const startId = this.startId;
+    // Until the whole table is scanned, references are checked against the most types it could hold.
+    this.ctx = {
+      data,
+      strings,
+      get typeCount() {
+        return startId + table.upperBound();
+      },
+      name: this.name,
+    };
+    this.index = new NameIndex(this.table, strings);
+  }
+
+  /** Highest id + 1, including the base's types. (Completes a lazy scan.) */
+  get typeCount(): number {
+    this.table.finish();
+    return this.startId + this.table.count;
+  }
+
+  /** The bytes parsed. (Completes reading a lazily read kernel BTF.) */
+  get raw(): Buffer {
+    this.table.finish();
+    return this.data;
+  }
+
+  /**
+   * Parses a BTF blob.
+   *
+   * @param data - raw BTF (a `.BTF` section or a /sys/kernel/btf file)
+   * @param opts - base BTF for split BTF, a name for errors, lazy decoding
+   * @returns the parsed BTF
+   * @throws BpfError (EINVAL) naming the type id and byte offset of the first malformed record
+   * @example
+   * const btf = Btf.parse(readFileSync('prog.BTF'), { name: 'prog.bpf.o' });
+   */
+  static parse(data: Buffer, opts: BtfParseOptions = {}): Btf {
+    const btf = new Btf(data, opts);
+    btf.table.finish();
+    if (!opts.lazy) {
+      for (let id = btf.startId; id < btf.startId + btf.table.count; id++) btf.typeById(id);
+    }
+    return btf;
+  }
+
+  /**
+   * @internal Parses a blob whose type section is still being read: `fill` reads more of it
+   * on demand. Used for the kernel's BTF, so a lookup reads sysfs only as far as it needs.
+   */
+  static parsePartial(data: Buffer, fill: Filler, opts: BtfParseOptions = {}): Btf {
+    return new Btf(data, { ...opts, lazy: true }, fill);
+  }
+
+  /**
+   * Returns the type with this id (0 is void); ids below startId come from the base.
+   *
+   * @throws BpfError (EINVAL, typeId set) for an id out of range or a malformed record
+   */
+  typeById(id: number): BtfType {
+    const i = id - this.startId;
+    if (i >= 0 && Number.isInteger(i)) {
+      const hit = this.cache[i];
+      if (hit) return hit;
+      const table = this.table;
+      if (i >= table.count) table.ensure(i + 1);
+      if (i < table.count) return (this.cache[i] = decodeType(this.ctx, id, table.byteOffset(i)));
+    }
+    if (id === 0) return VOID_TYPE;
+    if (this.base && Number.isInteger(id) && id > 0 && id < this.startId) return this.base.typeById(id);
+    throw malformed(`btf ${this.name}: type id ${id} out of range (1..${this.typeCount - 1})`, { typeId: id });
+  }
+
+  /**
+   * Returns the string at a string-section offset; offsets below the own section resolve
+   * in the base BTF.
+   *
+   * @throws BpfError (EINVAL) when the offset is out of range
+   */
+  stringAt(off: number): string {
+    return this.ctx.strings.stringAt(off);
+  }
+
+  /**
+   * Finds the first type with this name (and kind), in id order: base types first.
+   *
+   * @param name - type name, e.g. `'tcp_congestion_ops'`
+   * @param kind - kind filter, e.g. `'struct'` or `BtfKind.STRUCT`
+   * @param opts - `ownOnly`: skip the base (libbpf searches only a module's own types for
+   *   struct_ops value types)
+   */
+  findByName(name: string, kind?: BtfKind | BtfKindName, opts: { ownOnly?: boolean } = {}): BtfType | undefined {
+    const k = kind === undefined ? -1 : toKind(kind);
+    const fromBase = this.base && !opts.ownOnly ? this.base.findByName(name, kind) : undefined;
+    if (fromBase) return fromBase;
+    const id = this.index.first(name, k);
+    return id === undefined ? undefined : this.typeById(id);
+  }
+
+  /**
+   * Finds all types with this name (and kind), in id order: base types first.
+   *
+   * @param name - type name
+   * @param kind - kind filter
+   * @param opts - `ownOnly`: skip the base
+   */
+  findAllByName(name: string, kind?: BtfKind | BtfKindName, opts: { ownOnly?: boolean } = {}): BtfType[] {
+    const k = kind === undefined ? -1 : toKind(kind);
+    const fromBase = this.base && !opts.ownOnly ? this.base.findAllByName(name, kind) : [];
+    return fromBase.concat(this.index.all(name, k).map((id) => this.typeById(id)));
+  }
+
+  /**
+   * Follows CONST/VOLATILE/RESTRICT/TYPE_TAG and returns the first other type's id.
+   *
+   * @throws BpfError (EINVAL) for an out-of-range id or a cycle
+   */
+  skipModifiers(id: number): number {
+    return this.follow(id, false);
+  }
+
+  /**
+   * Follows qualifiers and typedefs and returns the underlying type.
+   *
+   * @throws BpfError (EINVAL) for an out-of-range id or a cycle
+   */
+  resolve(id: number): BtfType {
+    return this.typeById(this.follow(id, true));
+  }
+
+  private follow(id: number, typedefs: boolean): number {
+    for (let depth = 0; depth <= MAX_TYPE_CHAIN; depth++) {
+      const t = this.typeById(id);
+      if (!QUALIFIERS.has(t.kind) && !(typedefs && t.kind === BtfKind.TYPEDEF)) return id;
+      id = (t as { type: number }).type;
+    }
+    throw malformed(`btf ${this.name}: modifier chain at type ${id} too long (cycle?)`, { typeId: id });
+  }
+
+  /**
+   * Byte size of a type (pointers 8, arrays nelems * element, through typedefs).
+   *
+   * @throws BpfError (EINVAL) for void, functions and other types without a size
+   */
+  sizeOf(id: number): number {
+    return sizeOf(this, id);
+  }
+
+  /**
+   * Alignment of a type in bytes (1 for packed structs).
+   *
+   * @throws BpfError (EINVAL) for types without a layout
+   */
+  alignOf(id: number): number {
+    return alignOf(this, id);
+  }
+
+  /**
+   * Finds a direct member of a struct or union (after resolving typedefs/qualifiers).
+   * Members of anonymous nested structs are not searched.
+   *
+   * @returns the member and its index (the kernel's struct_ops member index), or undefined
+   * @throws BpfError (EINVAL) when `structId` is not a struct or union
+   */
+  memberByName(structId: number, name: string): { member: BtfMember; index: number } | undefined {
+    const t = this.resolve(structId);
+    if (t.kind !== BtfKind.STRUCT && t.kind !== BtfKind.UNION) {
+      throw malformed(`btf ${this.name}: type ${structId} is not a struct or union`, { typeId: structId });
+    }
+    const index = t.members.findIndex((m) => m.name === name);
+    return index < 0 ? undefined : { member: t.members[index], index };
+  }
+
+  /**
+   * C spelling of a type: `'struct sock *'`, `'unsigned int'`, `'u32 (*)(struct sock *)'`.
+   *
+   * @throws BpfError (EINVAL) for an out-of-range id or a cycle
+   */
+  typeName(id: number): string {
+    return typeName(this, id);
+  }
+
+  /**
+   * Iterates this blob's own types in id order (not the base's).
+   *
+   * @throws BpfError (EINVAL) when a lazily parsed record is malformed
+   */
+  *types(): Iterable<BtfType> {
+    for (let id = this.startId; id < this.typeCount; id++) yield this.typeById(id);
+  }
+}
+
+/**
+ * Returns `data`, or a copy of it placed so that the type section is 4-byte aligned in
+ * memory (Uint32Array views need that; an ELF section can start anywhere).
+ */
+function alignTypes(data: Buffer, typeStart: number): Buffer {
+  if ((data.byteOffset + typeStart) % 4 === 0) return data;
+  // allocUnsafeSlow gives a fresh, aligned ArrayBuffer; pad so typeStart lands on a word.
+  const pad = (4 - (typeStart % 4)) % 4;
+  const copy = Buffer.allocUnsafeSlow(data.length + pad);
+  data.copy(copy, pad);
+  return copy.subarray(pad);
+}

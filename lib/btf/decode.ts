@@ -1,0 +1,174 @@
+/**
+ * Decodes one type record into the BtfType model. The scanner already checked that the
+ * record fits; this checks what only matters once a record is read: name offsets,
+ * referenced type ids and kind-specific fields.
+ */
+import { malformed } from '../errors';
+import { BTF_TYPE_HEADER_SIZE, kindName } from './kinds';
+import type { StringTable } from './strings';
+import {
+  BtfKind,
+  type BtfDeclTag,
+  type BtfEnumValue,
+  type BtfMember,
+  type BtfParam,
+  type BtfRef,
+  type BtfType,
+  type BtfVarSecinfo,
+} from './types';
+
+/** What the decoder needs from the BTF being read. */
+export interface DecodeContext {
+  data: Buffer;
+  strings: StringTable;
+  /** Highest valid type id + 1 (references must stay below it). */
+  typeCount: number;
+  /** Blob name for error messages. */
+  name: string;
+}
+
+/** The void type (id 0), shared because it carries nothing. */
+export const VOID_TYPE: BtfType = Object.freeze({ id: 0, kind: BtfKind.UNKN, nameOff: 0, name: '' }) as BtfType;
+
+/** Bits of INT data that carry nothing (between BITS and OFFSET, above ENCODING). */
+const INT_RESERVED = 0xf000ff00;
+
+/**
+ * Decodes the record with the given id starting at `off`.
+ *
+ * @param ctx - blob, strings and id range
+ * @param id - the record's type id
+ * @param off - absolute byte offset of the record (from the scanner)
+ * @returns a fresh BtfType
+ * @throws BpfError (EINVAL) naming the type id and byte offset of a bad name offset,
+ *   out-of-range type reference or invalid kind-specific field
+ */
+export function decodeType(ctx: DecodeContext, id: number, off: number): BtfType {
+  const { data } = ctx;
+  const nameOff = data.readUInt32LE(off);
+  const info = data.readUInt32LE(off + 4);
+  const sizeType = data.readUInt32LE(off + 8);
+  const kind = ((info >>> 24) & 0x1f) as BtfKind;
+  const vlen = info & 0xffff;
+  const kflag = info >= 0x80000000;
+  const name = str(ctx, nameOff, id, off);
+  const p = off + BTF_TYPE_HEADER_SIZE;
+  const ref = (t: number, at: number): number => checkRef(ctx, t, id, at);
+
+  switch (kind) {
+    case BtfKind.INT: {
+      const bits32 = data.readUInt32LE(p);
+      const bits = bits32 & 0xff;
+      const bitOffset = (bits32 >>> 16) & 0xff;
+      if ((bits32 & INT_RESERVED) !== 0 || bits > 128 || bitOffset + bits > sizeType * 8) {
+        throw bad(ctx, id, p, `int data 0x${bits32.toString(16)} invalid for size ${sizeType}`);
+      }
+      return { id, kind, nameOff, name, size: sizeType, encoding: bits32 >>> 24, bitOffset, bits };
+    }
+    case BtfKind.PTR:
+    case BtfKind.TYPEDEF:
+    case BtfKind.VOLATILE:
+    case BtfKind.CONST:
+    case BtfKind.RESTRICT:
+      return { id, kind, nameOff, name, type: ref(sizeType, off + 8) };
+    case BtfKind.TYPE_TAG: {
+      const t: BtfRef = { id, kind, nameOff, name, type: ref(sizeType, off + 8) };
+      // kind_flag on a tag marks an __attribute__-style tag (Linux 6.14); keep it for round trips.
+      if (kflag) t.kindFlag = true;
+      return t;
+    }
+    case BtfKind.ARRAY: {
+      if (sizeType !== 0) throw bad(ctx, id, off + 8, 'array size/type field must be 0');
+      const elemType = ref(data.readUInt32LE(p), p);
+      const indexType = ref(data.readUInt32LE(p + 4), p + 4);
+      return { id, kind, nameOff, name, elemType, indexType, nelems: data.readUInt32LE(p + 8) };
+    }
+    case BtfKind.STRUCT:
+    case BtfKind.UNION: {
+      const members: BtfMember[] = new Array(vlen);
+      for (let i = 0; i < vlen; i++) {
+        const m = p + i * 12;
+        const mNameOff = data.readUInt32LE(m);
+        const raw = data.readUInt32LE(m + 8);
+        members[i] = {
+          nameOff: mNameOff,
+          name: str(ctx, mNameOff, id, m),
+          type: ref(data.readUInt32LE(m + 4), m + 4),
+          bitOffset: kflag ? raw & 0xffffff : raw,
+          bitfieldSize: kflag ? raw >>> 24 : 0,
+        };
+      }
+      return { id, kind, nameOff, name, size: sizeType, kindFlag: kflag, members };
+    }
+    case BtfKind.ENUM:
+    case BtfKind.ENUM64: {
+      const values: BtfEnumValue[] = new Array(vlen);
+      const step = kind === BtfKind.ENUM ? 8 : 12;
+      for (let i = 0; i < vlen; i++) {
+        const v = p + i * step;
+        const vNameOff = data.readUInt32LE(v);
+        let value: number | bigint;
+        if (kind === BtfKind.ENUM) {
+          value = kflag ? data.readInt32LE(v + 4) : data.readUInt32LE(v + 4);
+        } else {
+          const u = (BigInt(data.readUInt32LE(v + 8)) << 32n) | BigInt(data.readUInt32LE(v + 4));
+          value = kflag ? BigInt.asIntN(64, u) : u;
+        }
+        values[i] = { nameOff: vNameOff, name: str(ctx, vNameOff, id, v), value };
+      }
+      return { id, kind, nameOff, name, size: sizeType, signed: kflag, values };
+    }
+    case BtfKind.FWD:
+      if (sizeType !== 0) throw bad(ctx, id, off + 8, 'fwd size/type field must be 0');
+      return { id, kind, nameOff, name, union: kflag };
+    case BtfKind.FUNC:
+      return { id, kind, nameOff, name, type: ref(sizeType, off + 8), linkage: vlen };
+    case BtfKind.FUNC_PROTO: {
+      const params: BtfParam[] = new Array(vlen);
+      for (let i = 0; i < vlen; i++) {
+        const q = p + i * 8;
+        const pNameOff = data.readUInt32LE(q);
+        params[i] = { nameOff: pNameOff, name: str(ctx, pNameOff, id, q), type: ref(data.readUInt32LE(q + 4), q + 4) };
+      }
+      return { id, kind, nameOff, name, returnType: ref(sizeType, off + 8), params };
+    }
+    case BtfKind.VAR:
+      return { id, kind, nameOff, name, type: ref(sizeType, off + 8), linkage: data.readUInt32LE(p) };
+    case BtfKind.DATASEC: {
+      const vars: BtfVarSecinfo[] = new Array(vlen);
+      for (let i = 0; i < vlen; i++) {
+        const v = p + i * 12;
+        vars[i] = { type: ref(data.readUInt32LE(v), v), offset: data.readUInt32LE(v + 4), size: data.readUInt32LE(v + 8) };
+      }
+      return { id, kind, nameOff, name, size: sizeType, vars };
+    }
+    case BtfKind.FLOAT:
+      return { id, kind, nameOff, name, size: sizeType };
+    case BtfKind.DECL_TAG: {
+      const componentIdx = data.readInt32LE(p);
+      if (componentIdx < -1) throw bad(ctx, id, p, `decl_tag component_idx ${componentIdx} < -1`);
+      const t: BtfDeclTag = { id, kind, nameOff, name, type: ref(sizeType, off + 8), componentIdx };
+      if (kflag) t.kindFlag = true;
+      return t;
+    }
+    default:
+      // The scanner rejects other kinds; this guards records handed in some other way.
+      throw bad(ctx, id, off + 4, `unknown kind ${kindName(kind)}`);
+  }
+}
+
+function str(ctx: DecodeContext, off: number, id: number, at: number): string {
+  if (!ctx.strings.has(off)) {
+    throw bad(ctx, id, at, `string offset ${off} out of range (${ctx.strings.totalLength} bytes)`);
+  }
+  return ctx.strings.stringAt(off, id);
+}
+
+function checkRef(ctx: DecodeContext, t: number, id: number, at: number): number {
+  if (t >= ctx.typeCount) throw bad(ctx, id, at, `references type ${t} beyond last id ${ctx.typeCount - 1}`);
+  return t;
+}
+
+function bad(ctx: DecodeContext, id: number, at: number, what: string): Error {
+  return malformed(`btf ${ctx.name}: type ${id}: ${what}`, { typeId: id, offset: at });
+}

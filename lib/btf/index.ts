@@ -1,0 +1,11 @@
+/**
+ * BTF: parse, look up, rebuild and load the kernel's type information. Pure TypeScript;
+ * this folder never touches the bpf() syscall. This file is the folder's only entry point.
+ */
+export * from './types';
+export { Btf } from './btf';
+export type { BtfParseOptions } from './btf';
+export { BtfBuilder } from './builder';
+export type { DistributiveOmit } from './builder';
+export { kindName, toKind } from './kinds';
+export { loadKernelBtf, loadModuleBtf, listKernelBtfModules } from './kernel';

@@ -1,0 +1,148 @@
+/**
+ * The running kernel's BTF from /sys/kernel/btf: vmlinux plus one split BTF per module.
+ * Each is parsed once per process and decoded lazily. vmlinux is also *read* lazily:
+ * sysfs hands out BTF 4 KiB per read(2), so reading all 5 MB costs more than everything
+ * else a lookup does. Header and strings are read first; the type section is read only as
+ * far as the scan for a lookup gets (tcp_congestion_ops sits about 10% in).
+ */
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { BpfError, malformed } from '../errors';
+import { Btf } from './btf';
+import { parseHeader } from './header';
+
+/** Where the kernel exposes its BTF (CONFIG_DEBUG_INFO_BTF, Linux 5.4+; modules 5.11+). */
+const SYSFS_BTF = '/sys/kernel/btf';
+
+/** sysfs returns at most a page per read(2), so ask for one page to get the header. */
+const FIRST_READ = 4096;
+
+let vmlinux: Btf | undefined;
+const modules = new Map<string, Btf>();
+
+/**
+ * Returns the kernel's own BTF, parsed lazily on first call and cached for the process.
+ *
+ * @throws BpfError (ENOENT with a hint) when the kernel exposes no BTF; (EINVAL) when it is malformed
+ * @example
+ * const id = loadKernelBtf().findByName('bpf_struct_ops_tcp_congestion_ops', 'struct')?.id;
+ */
+export function loadKernelBtf(): Btf {
+  vmlinux ??= parseVmlinux(join(SYSFS_BTF, 'vmlinux'));
+  return vmlinux;
+}
+
+/**
+ * Returns a module's BTF as split BTF over {@link loadKernelBtf}, cached per module.
+ *
+ * @param name - module name as listed in /sys/kernel/btf (e.g. `'tcp_bbr'`)
+ * @throws BpfError (ENOENT) when the module is not loaded or has no BTF; (EINVAL) for a bad name
+ */
+export function loadModuleBtf(name: string): Btf {
+  if (name === 'vmlinux' || name === '' || name.includes('/') || name === '.' || name === '..') {
+    throw malformed(`invalid kernel module name ${JSON.stringify(name)}`);
+  }
+  let btf = modules.get(name);
+  if (!btf) {
+    btf = Btf.parse(readBtfFile(name), { base: loadKernelBtf(), name, lazy: true });
+    modules.set(name, btf);
+  }
+  return btf;
+}
+
+/**
+ * Lists the modules that expose BTF (entries of /sys/kernel/btf except vmlinux), sorted.
+ * Returns an empty list when the directory does not exist.
+ */
+export function listKernelBtfModules(): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(SYSFS_BTF);
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => e !== 'vmlinux').sort();
+}
+
+/**
+ * Parses a vmlinux BTF file, reading everything but the type section now and the type
+ * section on demand. Exported for tests, which point it at a copy of the file.
+ *
+ * @internal
+ */
+export function parseVmlinux(path: string): Btf {
+  const data = io(path, () => {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.allocUnsafeSlow(fstatSync(fd).size);
+      readRange(fd, buf, 0, Math.min(buf.length, FIRST_READ), path);
+      return buf;
+    } finally {
+      closeSync(fd);
+    }
+  });
+  // A malformed header is reported by Btf.parse itself on the complete buffer.
+  let hdr;
+  try {
+    hdr = parseHeader(data, 'vmlinux');
+  } catch {
+    return Btf.parse(io(path, () => readFileSync(path)), { name: 'vmlinux', lazy: true });
+  }
+  const typeStart = hdr.typeStart;
+  const typeEnd = hdr.typeStart + hdr.typeLen;
+  // The first read may already hold the start of the type section.
+  let filled = Math.min(typeEnd, Math.max(typeStart, Math.min(data.length, FIRST_READ)));
+  io(path, () => {
+    const fd = openSync(path, 'r');
+    try {
+      readRange(fd, data, Math.min(FIRST_READ, typeStart), typeStart, path);
+      readRange(fd, data, typeEnd, data.length, path);
+    } finally {
+      closeSync(fd);
+    }
+  });
+  const fill = (want: number): number => {
+    const to = Math.min(typeEnd, Math.max(want, filled));
+    // Reopened per fill so a cached, half-read BTF never holds a file descriptor.
+    io(path, () => {
+      const fd = openSync(path, 'r');
+      try {
+        readRange(fd, data, filled, to, path);
+      } finally {
+        closeSync(fd);
+      }
+    });
+    filled = to;
+    return filled;
+  };
+  return Btf.parsePartial(data, fill, { name: 'vmlinux' });
+}
+
+/** Reads bytes [from, to) of the file into the same range of `buf`. */
+function readRange(fd: number, buf: Buffer, from: number, to: number, path: string): void {
+  let pos = from;
+  while (pos < to) {
+    const n = readSync(fd, buf, pos, to - pos, pos);
+    if (n <= 0) throw new BpfError(`kernel btf ${path}: unexpected end of file at ${pos}`, { code: 'EIO', offset: pos });
+    pos += n;
+  }
+}
+
+function readBtfFile(name: string): Buffer {
+  const path = join(SYSFS_BTF, name);
+  return io(path, () => readFileSync(path));
+}
+
+/** Runs a file operation, turning Node's errors into BpfError with a hint. */
+function io<T>(path: string, op: () => T): T {
+  try {
+    return op();
+  } catch (err) {
+    if (err instanceof BpfError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    const hint = path.endsWith('/vmlinux')
+      ? 'the kernel needs CONFIG_DEBUG_INFO_BTF=y'
+      : 'is the module loaded, and built with CONFIG_DEBUG_INFO_BTF_MODULES=y?';
+    throw new BpfError(`cannot read kernel btf ${path}: ${code}`, { code, hint, cause: err });
+  }
+}

@@ -1,0 +1,87 @@
+import { createServer, connect, AddressInfo, Socket } from 'node:net';
+import { getCongestionControl, setCongestionControl } from '../net/congestion';
+
+export interface TrafficOptions {
+  /** TCP congestion control algorithm for the sending socket. */
+  algorithm: string;
+  /** Stop after this many bytes were received... */
+  bytes?: number;
+  /** ...or after this many milliseconds, whichever comes first. */
+  durationMs?: number;
+  /** Give up (reject) after this long. */
+  timeoutMs?: number;
+  /** Called every ~250 ms with the bytes received so far. */
+  onProgress?: (bytes: number, elapsedMs: number) => void;
+}
+
+export interface TrafficResult {
+  bytes: number;
+  elapsedMs: number;
+  /** getsockopt(TCP_CONGESTION) on the sending socket, read right after selecting it. */
+  algorithm: string;
+}
+
+/**
+ * Moves data over a loopback TCP connection whose sender uses `algorithm`, selected before
+ * the first byte is written. Resolves with what the receiver got.
+ */
+export function loopbackTraffic(options: TrafficOptions): Promise<TrafficResult> {
+  const total = options.bytes ?? Number.POSITIVE_INFINITY;
+  const duration = options.durationMs ?? Number.POSITIVE_INFINITY;
+  const timeoutMs = options.timeoutMs ?? 60000;
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    let client: Socket | undefined;
+    let algorithm = '';
+    let done = false;
+    const started = Date.now();
+    const server = createServer((peer) => {
+      peer.on('data', (chunk) => {
+        received += chunk.length;
+        if (received >= total || Date.now() - started >= duration) finish();
+      });
+      peer.on('error', () => undefined);
+    });
+    const progress = options.onProgress
+      ? setInterval(() => options.onProgress!(received, Date.now() - started), 250)
+      : undefined;
+    const timer = setTimeout(() => end(new Error(`loopback transfer timed out after ${received} bytes`)), timeoutMs);
+    const end = (err?: Error): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (progress) clearInterval(progress);
+      client?.destroy();
+      server.close();
+      if (err) reject(err);
+      else resolve({ bytes: received, elapsedMs: Date.now() - started, algorithm });
+    };
+    const finish = (): void => end();
+    server.on('error', (err) => end(err));
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      client = connect(port, '127.0.0.1', () => {
+        try {
+          setCongestionControl(client!, options.algorithm);
+          algorithm = getCongestionControl(client!);
+        } catch (err) {
+          end(err as Error);
+          return;
+        }
+        const chunk = Buffer.alloc(256 * 1024, 0x5a);
+        let sent = 0;
+        const pump = (): void => {
+          while (!done && sent < total) {
+            sent += chunk.length;
+            if (!client!.write(chunk)) {
+              client!.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
+      });
+      client.on('error', (err) => end(err));
+    });
+  });
+}

@@ -1,0 +1,31 @@
+/** Bounds-checked little-endian readers shared by the ELF parsers. */
+
+import { malformed } from '../errors';
+import type { BpfErrorContext } from '../errors';
+
+/**
+ * Reads a u64 at `offset` and returns it as a number, because every ELF value we keep
+ * (offsets, sizes, symbol values) indexes a Buffer and must stay an exact integer.
+ *
+ * @throws BpfError (EINVAL) if the value is above Number.MAX_SAFE_INTEGER.
+ */
+export function readSafeU64(data: Buffer, offset: number, what: string, context: Omit<BpfErrorContext, 'code'>): number {
+  const value = data.readBigUInt64LE(offset);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw malformed(`${what} 0x${value.toString(16)} is too large`, context);
+  }
+  return Number(value);
+}
+
+/**
+ * Reads a NUL-terminated string at `offset` of a string table.
+ *
+ * @returns the string, or undefined when `offset` is outside the table or no NUL follows
+ *   it inside the table (the caller names the table and record in its error).
+ */
+export function cString(table: Buffer, offset: number): string | undefined {
+  if (!Number.isInteger(offset) || offset < 0 || offset >= table.length) return undefined;
+  const end = table.indexOf(0, offset);
+  if (end < 0) return undefined;
+  return table.toString('utf8', offset, end);
+}

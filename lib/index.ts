@@ -1,0 +1,20 @@
+/**
+ * struct-ops: load BPF struct_ops objects (TCP congestion controllers and more) and register
+ * them with the running Linux kernel.
+ *
+ * @example
+ * import { openObject } from 'struct-ops';
+ * const obj = await openObject('cc.bpf.o');
+ * await obj.load();
+ * const link = await obj.structOps.get('mycc')!.attach();
+ * // ... setCongestionControl(socket, 'mycc') ...
+ * link.close();
+ * obj.close();
+ */
+export { openObject, BpfObject, BpfProgram, BpfMap, StructOpsMap, BpfLink, decodeValue } from './object';
+export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec } from './object';
+export { loadKernelBtf, Btf, BtfKind } from './btf';
+export type { BtfType } from './btf';
+export { BpfError, isBpfError } from './errors';
+export type { BpfErrorContext } from './errors';
+export { setCongestionControl, getCongestionControl } from './net/congestion';

@@ -1,0 +1,13 @@
+export { BpfObject, openObject } from './object';
+export { BpfProgram } from './program';
+export { BpfMap } from './map';
+export type { MapKey } from './map';
+export { StructOpsMap } from './struct-ops-map';
+export { BpfLink } from './link';
+export type { AttachOptions } from './link';
+export { loadObjectSpec, objectNameOf } from './open';
+export { decodeValue } from './decode';
+export type { DecodedValue } from './decode';
+export type {
+  ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec, FunctionSpec, ExternSpec, InsnRelocation,
+} from './spec';

@@ -1,0 +1,149 @@
+import { readFile } from 'node:fs/promises';
+import { BpfError } from '../errors';
+import type { Fd } from '../sys';
+import { decodeValue, DecodedValue } from './decode';
+import { datasecVars, findDatasec } from './open/btf-fixup';
+import { loadObjectSpec } from './open';
+import { KernelBtfs } from './load/kernel-btfs';
+import { loadObject } from './load';
+import { BpfMap } from './map';
+import { BpfProgram } from './program';
+import type { ObjectSpec } from './spec';
+import { StructOpsMap } from './struct-ops-map';
+
+type State = 'opened' | 'loading' | 'loaded' | 'failed' | 'closed';
+
+/**
+ * A BPF object file: its programs, maps and struct_ops variables. Opening reads only the
+ * file; `load()` creates the kernel objects; `close()` releases every fd it owns.
+ */
+export class BpfObject {
+  readonly spec: ObjectSpec;
+  /** Programs by name (the C function name). */
+  readonly programs: Map<string, BpfProgram>;
+  /** Every map by name, struct_ops maps included (`.bss` for global data, variable names otherwise). */
+  readonly maps: Map<string, BpfMap>;
+  /** struct_ops maps by variable name. */
+  readonly structOps: Map<string, StructOpsMap>;
+  /** Non-fatal findings of open and load (skipped members, unused programs, ...). */
+  readonly warnings: string[];
+  #state: State = 'opened';
+  #owned: Fd[] = [];
+
+  /** @internal Use openObject(). */
+  constructor(spec: ObjectSpec) {
+    this.spec = spec;
+    this.warnings = [...spec.warnings];
+    this.programs = new Map(spec.programs.map((p) => [p.name, new BpfProgram(p)]));
+    this.structOps = new Map(spec.structOps.map((s) => {
+      const bound = new Map([...s.programs].map(([member, prog]) => [member, this.programs.get(prog)!]));
+      return [s.name, new StructOpsMap(s, bound)];
+    }));
+    this.maps = new Map<string, BpfMap>(spec.maps.map((m) => [m.name, new BpfMap(m)]));
+    for (const [name, map] of this.structOps) this.maps.set(name, map);
+  }
+
+  /** Object name (file name up to the first '.'). */
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get loaded(): boolean {
+    return this.#state === 'loaded';
+  }
+
+  /**
+   * Creates the kernel objects: BTF, maps, programs, struct_ops values. On failure every
+   * kernel object created so far is released before the error is thrown.
+   *
+   * @throws {BpfError} with the failing command, map/program/member and a hint.
+   */
+  async load(): Promise<void> {
+    if (this.#state !== 'opened') {
+      throw new BpfError(`object ${this.name} is ${this.#state}; load() runs once after open`, { code: 'EBUSY', object: this.name });
+    }
+    this.#state = 'loading';
+    for (const p of this.programs.values()) p.lock();
+    const kernel = new KernelBtfs();
+    const plainMaps = new Map([...this.maps].filter(([, m]) => !(m instanceof StructOpsMap)));
+    try {
+      await loadObject({
+        spec: this.spec, programs: this.programs, maps: plainMaps, structOps: this.structOps,
+        warnings: this.warnings, own: (fd) => this.#owned.push(fd),
+      }, kernel);
+      this.#state = 'loaded';
+    } catch (err) {
+      this.#release();
+      this.#state = 'failed';
+      throw err;
+    } finally {
+      kernel.close();
+    }
+  }
+
+  /**
+   * Reads a global-data map (`.bss`, `.data`, `.rodata`, ...) and decodes each variable
+   * through the object's BTF: integers as number (bigint when 64-bit), char arrays as
+   * strings, arrays and structs as arrays and objects.
+   */
+  readGlobals(section: string): Record<string, DecodedValue> {
+    const map = this.maps.get(section);
+    if (!map || map.spec.kind !== 'data') {
+      throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
+    }
+    const bytes = map.lookup(0);
+    if (!bytes) throw new BpfError(`map ${map.kernelName} has no value`, { code: 'ENOENT', map: section });
+    const datasec = findDatasec(this.spec.btf, section);
+    const out: Record<string, DecodedValue> = {};
+    if (!datasec) return out;
+    for (const { v, offset, size } of datasecVars(this.spec.btf, datasec)) {
+      out[v.name] = decodeValue(this.spec.btf, v.type, bytes.subarray(offset, offset + size));
+    }
+    return out;
+  }
+
+  /** Releases every kernel object this object owns. Registered links are not affected. */
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#release();
+    this.#state = 'closed';
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #release(): void {
+    for (const p of this.programs.values()) p.close();
+    for (const m of this.maps.values()) m.close();
+    for (const fd of this.#owned) fd.close();
+    this.#owned = [];
+  }
+}
+
+/**
+ * Opens a BPF object file (path or bytes) without touching the kernel.
+ *
+ * @throws {BpfError} ENOENT for a missing file, EINVAL for malformed ELF/BTF.
+ * @example
+ * const obj = await openObject('cc.bpf.o');
+ * await obj.load();
+ * const link = await obj.structOps.get('mycc')!.attach();
+ */
+export async function openObject(source: string | Buffer, options: { name?: string } = {}): Promise<BpfObject> {
+  let data: Buffer;
+  let path: string;
+  if (Buffer.isBuffer(source)) {
+    data = source;
+    path = options.name ?? 'buffer.bpf.o';
+  } else {
+    path = source;
+    try {
+      data = await readFile(source);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      throw new BpfError(`${source}: cannot read object file: ${(err as Error).message}`, { code, object: source, cause: err });
+    }
+  }
+  return new BpfObject(loadObjectSpec(data, path));
+}

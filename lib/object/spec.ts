@@ -1,0 +1,132 @@
+/**
+ * Open-phase blueprints: what an object file contains, decided from its bytes alone
+ * (no kernel access), so the same file yields the same spec on every machine.
+ */
+import type { Btf, BtfExt } from '../btf';
+import type { ElfFile } from '../elf';
+
+/** A reference from one instruction to something resolved at load time. */
+export type InsnRelocation =
+  /** bpf-to-bpf call: target function starts at targetInsn of section targetSection. */
+  | { kind: 'call'; insn: number; targetSection: number; targetInsn: number }
+  /** ld_imm64 of a callback address (BPF_PSEUDO_FUNC). */
+  | { kind: 'func_addr'; insn: number; targetSection: number; targetInsn: number }
+  /** ld_imm64 of a BTF-defined map (BPF_PSEUDO_MAP_FD). */
+  | { kind: 'map'; insn: number; map: string }
+  /** ld_imm64 of an address inside a global-data map (BPF_PSEUDO_MAP_VALUE); offset is added to imm. */
+  | { kind: 'data'; insn: number; map: string; offset: number }
+  /** ld_imm64 of a `.kconfig` extern (BPF_PSEUDO_MAP_VALUE into the kconfig map). */
+  | { kind: 'kconfig'; insn: number; extern: string }
+  /** call of a `__ksym` kernel function (BPF_PSEUDO_KFUNC_CALL). */
+  | { kind: 'kfunc'; insn: number; extern: string }
+  /** ld_imm64 of a typed `__ksym` variable (BPF_PSEUDO_BTF_ID). */
+  | { kind: 'ksym_var'; insn: number; extern: string };
+
+/** A function in an executable section: a program entry point or a `.text` subprogram. */
+export interface FunctionSpec {
+  name: string;
+  section: string;
+  sectionIndex: number;
+  /** First instruction's index within its section. */
+  insnOffset: number;
+  insnCount: number;
+  /** Entry point (a program) rather than a subprogram. */
+  isProgram: boolean;
+  /** STB_GLOBAL and not hidden: the kernel verifies it separately as a global function. */
+  isGlobal: boolean;
+  /** Relocations with `insn` relative to this function's first instruction. */
+  relocations: InsnRelocation[];
+}
+
+/** A program entry point and how the kernel should load it. */
+export interface ProgramSpec extends FunctionSpec {
+  progType: number;
+  /** BPF_F_SLEEPABLE etc. */
+  progFlags: number;
+  expectedAttachType: number;
+  /** `struct_ops` section programs are bound to a kernel member at load time. */
+  structOps: boolean;
+}
+
+export type MapKind = 'user' | 'data' | 'kconfig' | 'struct_ops';
+
+/** A map the object defines (BTF `.maps`, global data, `.kconfig`, or a struct_ops variable). */
+export interface MapSpec {
+  /** Name in the object: variable name for `.maps`/struct_ops, section name for data (`.bss`). */
+  name: string;
+  /** Name given to the kernel (≤ 15 chars; libbpf's `<obj8><section>` for data maps). */
+  kernelName: string;
+  kind: MapKind;
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  numaNode: number;
+  mapExtra: bigint;
+  btfKeyTypeId: number;
+  btfValueTypeId: number;
+  /** Bytes written to key 0 right after creation (global data). */
+  initialData?: Buffer;
+  /** MAP_FREEZE after populating (`.rodata`, `.kconfig`). */
+  freeze: boolean;
+  /** ELF section the map comes from. */
+  section: string;
+  /** ELF section index for data maps (relocations point at it). */
+  sectionIndex?: number;
+  /** LIBBPF_PIN_BY_NAME requested in the map definition. */
+  pinByName: boolean;
+}
+
+/** A `SEC(".struct_ops")` / `SEC(".struct_ops.link")` variable. */
+export interface StructOpsSpec {
+  /** Variable name; also the map name. */
+  name: string;
+  section: string;
+  /** Registered through BPF_LINK_CREATE (`.struct_ops.link`). */
+  link: boolean;
+  /** False for `?.struct_ops*` sections (not created unless asked). */
+  autocreate: boolean;
+  /** Local struct type id in the object's BTF. */
+  typeId: number;
+  /** Kernel struct name it implements (local name with any `___flavor` suffix stripped). */
+  kernelTypeName: string;
+  /** Offset of the variable in its section. */
+  sectionOffset: number;
+  /** Copy of the variable's bytes from the ELF (function-pointer slots are zero). */
+  data: Buffer;
+  /** Member name -> program name, from the section's relocations. */
+  programs: Map<string, string>;
+}
+
+/** An extern the loader must resolve against the running kernel. */
+export interface ExternSpec {
+  name: string;
+  kind: 'kconfig' | 'kfunc' | 'ksym';
+  weak: boolean;
+  /** Local BTF id of the VAR (kconfig/ksym) or FUNC (kfunc). */
+  btfId: number;
+  /** Offset within the `.kconfig` map value (kconfig only). */
+  offset: number;
+  /** Size in bytes of the value (kconfig only). */
+  size: number;
+}
+
+/** Everything `openObject` learns from the file. */
+export interface ObjectSpec {
+  /** Object name (file base name up to the first '.'), used for data map names. */
+  name: string;
+  path?: string;
+  elf: ElfFile;
+  btf: Btf;
+  btfExt?: BtfExt;
+  license: string;
+  kernVersion: number;
+  functions: FunctionSpec[];
+  programs: ProgramSpec[];
+  maps: MapSpec[];
+  structOps: StructOpsSpec[];
+  externs: ExternSpec[];
+  /** Non-fatal findings (unsupported sections skipped, ...). */
+  warnings: string[];
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Compare struct-ops with the system libbpf (libbpf-dev 1.1).
+#
+# Builds scripts/bench/build/libbpf-bench (gitignored), then runs each mode
+# BENCH_RUNS times (default 15), every run a fresh process timing one cold
+# operation, for both libbpf (scripts/bench/libbpf-bench.c) and struct-ops
+# (scripts/bench/ours.js, needs dist/), and prints the medians.
+#
+#   modes:  btf                    load vmlinux BTF, find struct tcp_congestion_ops
+#           load FILE MAP          open + load + attach MAP + detach + close
+#
+# Env: BENCH_RUNS (15), BENCH_FILE (test/fixtures/bpf/cubic.bpf.o),
+#      BENCH_MAP (cubic_legacy), CC (gcc), NODE (node). Needs root for load.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/scripts/bench"
+BUILD="$BENCH/build"
+RUNS="${BENCH_RUNS:-15}"
+FILE="${BENCH_FILE:-$ROOT/test/fixtures/bpf/cubic.bpf.o}"
+MAP="${BENCH_MAP:-cubic_legacy}"
+CC="${CC:-gcc}"
+NODE="${NODE:-node}"
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$RUNS'"
+command -v "$CC" >/dev/null || die "$CC not found"
+[ -f /usr/include/bpf/libbpf.h ] || die "libbpf headers missing (apt-get install libbpf-dev)"
+[ -f "$FILE" ] || die "$FILE not found (run scripts/build-fixtures.sh)"
+
+mkdir -p "$BUILD"
+"$CC" -O2 -Wall -Wextra -o "$BUILD/libbpf-bench" "$BENCH/libbpf-bench.c" -lbpf \
+  || die "building libbpf-bench failed"
+
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+
+# run IMPL MODE CMD... : RUNS fresh processes, append "MODE IMPL ms" per success
+run() {
+  local impl="$1" mode="$2"; shift 2
+  local i out ms fails=0 err=""
+  for ((i = 0; i < RUNS; i++)); do
+    if out="$("$@" 2>&1)"; then
+      ms="$(sed -n 's/.*"ms":\([0-9.eE+-]*\).*/\1/p' <<<"$out" | tail -n1)"
+      if [ -n "$ms" ]; then echo "$mode $impl $ms" >>"$results"; continue; fi
+    fi
+    fails=$((fails + 1)); err="$(tail -n1 <<<"$out")"
+  done
+  if [ "$fails" -gt 0 ]; then
+    echo "bench: $impl $mode: $fails/$RUNS runs failed; last error: $err" >&2
+  fi
+}
+
+echo "bench: $RUNS runs per mode; load = $(basename "$FILE") map $MAP" >&2
+run libbpf btf  "$BUILD/libbpf-bench" btf
+run ours   btf  "$NODE" "$BENCH/ours.js" btf
+run libbpf load "$BUILD/libbpf-bench" load "$FILE" "$MAP"
+run ours   load "$NODE" "$BENCH/ours.js" load "$FILE" "$MAP"
+
+median() { # MODE IMPL -> median ms or "n/a"
+  awk -v m="$1" -v i="$2" '$1 == m && $2 == i { print $3 }' "$results" | sort -g |
+    awk '{ v[NR] = $1 } END {
+      if (NR == 0) { print "n/a"; exit }
+      if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]
+      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+count() { awk -v m="$1" -v i="$2" '$1 == m && $2 == i' "$results" | wc -l; }
+
+printf '%-20s %18s %18s %12s\n' "mode" "libbpf median ms" "ours median ms" "ours/libbpf"
+for mode in btf load; do
+  a="$(median "$mode" libbpf)"; b="$(median "$mode" ours)"
+  ratio="n/a"
+  if [ "$a" != n/a ] && [ "$b" != n/a ]; then
+    ratio="$(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2fx", b / a; else print "n/a" }')"
+  fi
+  label="$mode"; [ "$mode" = load ] && label="load $MAP"
+  printf '%-20s %18s %18s %12s\n' "$label" "$a ($(count "$mode" libbpf))" "$b ($(count "$mode" ours))" "$ratio"
+done
+echo "(n) = successful runs out of $RUNS" >&2

@@ -1,0 +1,52 @@
+'use strict';
+// struct-ops side of scripts/bench.sh: one cold operation per process,
+// printed as one JSON line, the same as libbpf-bench.c.
+//
+//   node scripts/bench/ours.js btf            {"mode":"btf","ms":...}
+//   node scripts/bench/ours.js load FILE MAP  {"mode":"load","ms":...}
+//
+// Only the work itself is timed (process.hrtime.bigint), not require().
+// Needs the built library in dist/ (npm run build).
+const path = require('path');
+
+// Accept sync or async results, whichever the library returns.
+async function settle(v) {
+  return v && typeof v.then === 'function' ? await v : v;
+}
+
+async function main() {
+  const [mode, file, mapName] = process.argv.slice(2);
+  const lib = require(path.join(__dirname, '..', '..', 'dist', 'index.js'));
+  let t0;
+  let t1;
+  if (mode === 'btf') {
+    t0 = process.hrtime.bigint();
+    const btf = await settle(lib.loadKernelBtf());
+    const type = await settle(btf.findByName('tcp_congestion_ops', 'struct'));
+    t1 = process.hrtime.bigint();
+    if (type == null) throw new Error('tcp_congestion_ops not found in kernel BTF');
+  } else if (mode === 'load' && file && mapName) {
+    const abs = path.resolve(file);
+    t0 = process.hrtime.bigint();
+    const obj = await lib.openObject(abs);
+    await obj.load();
+    const map = obj.structOps.get(mapName);
+    if (!map) throw new Error(`struct_ops map ${mapName} not found in ${file}`);
+    const link = await map.attach();
+    await settle(link.close());
+    await settle(obj.close());
+    t1 = process.hrtime.bigint();
+  } else {
+    process.stderr.write('usage: ours.js btf | ours.js load FILE MAP\n');
+    process.exit(2);
+  }
+  process.stdout.write(JSON.stringify({ mode, ms: Number(t1 - t0) / 1e6 }) + '\n');
+}
+
+main().catch((err) => {
+  // one line, so bench.sh can quote it; BENCH_DEBUG=1 for the stack
+  const msg = err && err.message ? err.message.split('\n')[0] : String(err);
+  process.stderr.write(`ours.js: ${msg}\n`);
+  if (process.env.BENCH_DEBUG && err && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+});

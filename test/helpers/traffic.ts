@@ -1,0 +1,6 @@
+import { loopbackTraffic, TrafficResult } from '../../lib/cli/traffic';
+
+/** Pushes `total` bytes over loopback TCP with `algorithm` on the sending socket. */
+export function pushTraffic(algorithm: string, total: number, timeoutMs = 30000): Promise<TrafficResult> {
+  return loopbackTraffic({ algorithm, bytes: total, timeoutMs });
+}

@@ -1,0 +1,153 @@
+import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { BpfError, BpfLink, BpfObject, openObject } from '../../lib';
+import { mapUpdateElem } from '../../lib/sys';
+import { describeKernel, openFdCount } from '../helpers/kernel';
+import { fixture } from '../helpers/fixtures';
+import { mapShow, progShow, structOpsDump, structOpsShow } from '../helpers/bpftool';
+import { pushTraffic } from '../helpers/traffic';
+import { unregisterLeftovers } from '../helpers/cleanup';
+
+const MiB = 1024 * 1024;
+
+describeKernel('loading and registering TCP congestion controllers', () => {
+  const objects: BpfObject[] = [];
+  const links: BpfLink[] = [];
+  const open = async (name: string): Promise<BpfObject> => {
+    const obj = await openObject(fixture(name));
+    objects.push(obj);
+    return obj;
+  };
+
+  afterEach(() => {
+    for (const l of links.splice(0)) l.close();
+    for (const o of objects.splice(0)) o.close();
+  });
+  afterAll(() => {
+    expect(unregisterLeftovers(['reno', 'cubic_', 'warn_unused', 'ok_missing', 'bad_'])).toEqual([]);
+  });
+
+  test('reno (kfuncs, .bss counters) registers, carries 16 MiB, and bpftool sees the same ids', async () => {
+    const obj = await open('reno');
+    await obj.load();
+    expect(obj.warnings).toEqual([]);
+    const map = obj.structOps.get('reno')!;
+    expect(map.kernelTypeName).toBe('tcp_congestion_ops');
+    const link = await map.attach();
+    links.push(link);
+
+    const shown = structOpsShow().find((s) => s.id === map.id);
+    expect(shown).toEqual({ id: map.id, name: 'reno', kernel_struct_ops: 'tcp_congestion_ops' });
+
+    const result = await pushTraffic('so_reno', 16 * MiB);
+    expect(result.algorithm).toBe('so_reno');
+    expect(result.bytes).toBeGreaterThanOrEqual(16 * MiB);
+    const bss = obj.readGlobals('.bss');
+    expect(bss.cong_avoid_calls).toBeGreaterThan(0n);
+
+    // bpftool's dump shows our program ids in the function-pointer slots.
+    const dump = structOpsDump(map.id);
+    const value = dump.find((d) => 'bpf_struct_ops_tcp_congestion_ops' in d)!
+      .bpf_struct_ops_tcp_congestion_ops as { data: Record<string, unknown>; common: { state: string } };
+    expect(value.common.state).toBe('BPF_STRUCT_OPS_STATE_INUSE');
+    const text = JSON.stringify(value.data);
+    for (const name of ['reno_ssthresh', 'reno_cong_avoid', 'reno_undo_cwnd']) {
+      const prog = obj.programs.get(name)!;
+      expect(progShow(prog.id).name).toBe(name);
+      expect(text).toContain(`prog_id:${prog.id}`);
+    }
+    expect(mapShow(obj.maps.get('.bss')!.id).name).toBe('reno.bss');
+
+    link.close();
+    expect(structOpsShow().find((s) => s.id === map.id)).toBeUndefined();
+  });
+
+  test('cubic: subprograms, callback, .rodata/.data/.bss/.kconfig, BTF maps, CO-RE, legacy and link maps', async () => {
+    const obj = await open('cubic');
+    await obj.load();
+    expect(obj.warnings).toEqual([]);
+    const hz = Number(/^CONFIG_HZ=(\d+)$/m.exec(gunzipSync(readFileSync('/proc/config.gz')).toString())![1]);
+
+    expect(obj.readGlobals('.rodata')).toMatchObject({ beta: 717, cube_scale: 40, root_iterations: 32 });
+    expect(obj.readGlobals('.data')).toEqual({ min_cnt: 2, config_generation: 1, epoch_resets: 100n });
+    // .rodata is frozen: user space can no longer write it.
+    expect(() => mapUpdateElem(obj.maps.get('.rodata')!.fd, Buffer.alloc(4), Buffer.alloc(24))).toThrow(BpfError);
+    for (const [section, kernelName] of [['.rodata', 'cubic.rodata'], ['.data', 'cubic.data'], ['.bss', 'cubic.bss'], ['.kconfig', 'cubic.kconfig']]) {
+      expect(mapShow(obj.maps.get(section)!.id).name).toBe(kernelName);
+    }
+    expect(mapShow(obj.maps.get('cu_sk_state')!.id).type).toBe('sk_storage');
+
+    const legacy = await obj.structOps.get('cubic_legacy')!.attach();
+    links.push(legacy);
+    const linked = await obj.structOps.get('cubic_link')!.attach();
+    links.push(linked);
+    expect(linked.isLink).toBe(true);
+    expect(linked.info().structOpsMapId).toBe(obj.structOps.get('cubic_link')!.id);
+
+    for (const algorithm of ['so_cubic', 'so_cubic_lnk']) {
+      const before = obj.readGlobals('.bss');
+      const r = await pushTraffic(algorithm, 16 * MiB);
+      expect(r.algorithm).toBe(algorithm);
+      const after = obj.readGlobals('.bss');
+      expect(after.init_calls).toBeGreaterThan(before.init_calls as bigint);
+      expect(after.cong_avoid_calls).toBeGreaterThan(before.cong_avoid_calls as bigint);
+    }
+    const bss = obj.readGlobals('.bss');
+    expect(bss.hz_seen).toBe(hz);
+    expect(bss.sample_idx).toBeGreaterThan(0);
+    expect(bss.last_root).toBeGreaterThan(0); // the bpf_loop callback ran
+
+    const names = structOpsShow().map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['cubic_legacy', 'cubic_link']));
+  });
+
+  test('an unused struct_ops program is skipped with a warning, not a failure', async () => {
+    const obj = await open('warn_unused');
+    await obj.load();
+    expect(obj.warnings).toEqual([expect.stringContaining('wu_unused_cb')]);
+    expect(obj.programs.get('wu_unused_cb')!.loaded).toBe(false);
+    expect(obj.programs.get('wu_ssthresh')!.loaded).toBe(true);
+    links.push(await obj.structOps.get('warn_unused')!.attach());
+  });
+
+  test('a zero member the kernel lacks is skipped with a warning naming it', async () => {
+    const obj = await open('ok_missing_member_zero');
+    await obj.load();
+    expect(obj.warnings).toEqual([expect.stringContaining('so_bogus')]);
+    links.push(await obj.structOps.get('ok_missing')!.attach());
+  });
+
+  test.each([
+    ['bad_unknown_struct', { code: 'ENOENT', map: 'bad_unknown' }, /so_nonexistent_ops is not found/],
+    ['bad_missing_member', { code: 'EOPNOTSUPP', map: 'bad_missing', member: 'so_bogus' }, /so_bogus/],
+    ['bad_size_mismatch', { code: 'EINVAL', map: 'bad_size', member: 'flags' }, /size mismatch/],
+    ['bad_verifier', { code: 'EACCES', program: 'bv_ssthresh', command: 'BPF_PROG_LOAD' }, /bv_ssthresh/],
+  ])('%s fails with a BpfError that names the cause, and releases every fd', async (name, fields, message) => {
+    const baseline = openFdCount();
+    const obj = await open(name);
+    const err = await obj.load().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(BpfError);
+    expect(err).toMatchObject(fields);
+    expect((err as Error).message).toMatch(message);
+    if (name === 'bad_verifier') {
+      expect((err as BpfError).verifierLog).toMatch(/access beyond struct tcp_sock/);
+      expect((err as BpfError).hint).toBeDefined();
+    }
+    expect(openFdCount()).toBe(baseline);
+  });
+
+  test('open/load/attach/close cycles return /proc/self/fd to its baseline', async () => {
+    const baseline = openFdCount();
+    for (let i = 0; i < 5; i++) {
+      const obj = await openObject(fixture('cubic'));
+      await obj.load();
+      const a = await obj.structOps.get('cubic_link')!.attach();
+      const b = await obj.structOps.get('cubic_legacy')!.attach();
+      a.close();
+      b.close();
+      obj.close();
+    }
+    expect(openFdCount()).toBe(baseline);
+    expect(structOpsShow().filter((s) => s.name.startsWith('cubic_'))).toEqual([]);
+  });
+});

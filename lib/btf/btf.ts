@@ -10,7 +10,8 @@ import { toKind } from './kinds';
 import { alignOf, MAX_TYPE_CHAIN, sizeOf } from './layout';
 import { NameIndex } from './name-index';
 import { StringTable } from './strings';
-import { TypeTable, type Filler } from './type-table';
+import type { Progressive } from './progressive';
+import { TypeTable } from './type-table';
 import { typeName } from './type-name';
 import { BtfKind, type BtfKindName, type BtfMember, type BtfType } from './types';
 
@@ -26,6 +27,12 @@ export interface BtfParseOptions {
    * check everything now, which suits small object BTF)
    */
   lazy?: boolean;
+}
+
+/** @internal The sections of a blob that are read on demand (see {@link Btf.parsePartial}). */
+export interface LazyRegions {
+  types: Progressive;
+  strings: Progressive;
 }
 
 /** Kinds skipped by {@link Btf.skipModifiers}. */
@@ -59,17 +66,24 @@ export class Btf {
   private readonly ctx: DecodeContext;
   private readonly index: NameIndex;
 
-  private constructor(input: Buffer, opts: BtfParseOptions, fill?: Filler) {
+  private readonly regions: LazyRegions | undefined;
+
+  private constructor(input: Buffer, opts: BtfParseOptions, regions?: LazyRegions) {
     this.name = opts.name ?? 'btf';
     if (!HOST_LE) throw new BpfError('btf: big-endian hosts are not supported', { code: 'ENOTSUP' });
     if (opts.base) this.base = opts.base;
     const hdr = parseHeader(input, this.name);
-    const data = alignTypes(input, hdr.typeStart);
+    // A lazily read blob is allocated aligned by its reader, so it is never copied here.
+    const data = regions ? input : alignTypes(input, hdr.typeStart);
     this.data = data;
-    const strings = new StringTable(data, hdr.strStart, hdr.strLen, opts.base?.ctx.strings, this.name);
+    this.regions = regions;
+    // Split BTF ids start after the base's last id, so the base has to be complete.
+    opts.base?.complete();
+    const base = opts.base?.ctx.strings;
+    const strings = new StringTable(data, hdr.strStart, hdr.strLen, base, this.name, regions?.strings);
     this.startId = opts.base ? opts.base.typeCount : 1;
     this.stringsLength = strings.totalLength;
-    this.table = new TypeTable(data, hdr.typeStart, hdr.typeLen, this.startId, this.name, fill);
+    this.table = new TypeTable(data, hdr.typeStart, hdr.typeLen, this.startId, this.name, regions?.types);
     this.cache = [];
     const table = this.table;
     const startId = this.startId;
@@ -93,8 +107,14 @@ export class Btf {
 
   /** The bytes parsed. (Completes reading a lazily read kernel BTF.) */
   get raw(): Buffer {
-    this.table.finish();
+    this.complete();
     return this.data;
+  }
+
+  /** Reads and scans whatever a lazily read blob has not yet. */
+  private complete(): void {
+    this.regions?.strings.complete();
+    this.table.finish();
   }
 
   /**
@@ -117,11 +137,12 @@ export class Btf {
   }
 
   /**
-   * @internal Parses a blob whose type section is still being read: `fill` reads more of it
-   * on demand. Used for the kernel's BTF, so a lookup reads sysfs only as far as it needs.
+   * @internal Parses a blob whose type and string sections are still being read: the
+   * regions read more on demand. Used for the kernel's BTF, so a lookup reads sysfs only as
+   * far as it needs. `data` must already hold the header and be allocated 4-byte aligned.
    */
-  static parsePartial(data: Buffer, fill: Filler, opts: BtfParseOptions = {}): Btf {
-    return new Btf(data, { ...opts, lazy: true }, fill);
+  static parsePartial(data: Buffer, regions: LazyRegions, opts: BtfParseOptions = {}): Btf {
+    return new Btf(data, { ...opts, lazy: true }, regions);
   }
 
   /**

@@ -9,3 +9,4 @@ export { BtfBuilder } from './builder';
 export type { DistributiveOmit } from './builder';
 export { kindName, toKind } from './kinds';
 export { loadKernelBtf, loadModuleBtf, listKernelBtfModules } from './kernel';
+export * from './ext';

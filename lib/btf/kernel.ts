@@ -10,12 +10,16 @@ import { join } from 'node:path';
 import { BpfError, malformed } from '../errors';
 import { Btf } from './btf';
 import { parseHeader } from './header';
+import { Progressive } from './progressive';
 
 /** Where the kernel exposes its BTF (CONFIG_DEBUG_INFO_BTF, Linux 5.4+; modules 5.11+). */
 const SYSFS_BTF = '/sys/kernel/btf';
 
 /** sysfs returns at most a page per read(2), so ask for one page to get the header. */
 const FIRST_READ = 4096;
+/** Read-ahead per step into the type and string sections (a few dozen sysfs reads each). */
+const TYPE_CHUNK = 64 * 1024;
+const STRING_CHUNK = 64 * 1024;
 
 let vmlinux: Btf | undefined;
 const modules = new Map<string, Btf>();
@@ -74,6 +78,7 @@ export function parseVmlinux(path: string): Btf {
   const data = io(path, () => {
     const fd = openSync(path, 'r');
     try {
+      // allocUnsafeSlow: an unpooled, aligned buffer, as Btf.parsePartial requires.
       const buf = Buffer.allocUnsafeSlow(fstatSync(fd).size);
       readRange(fd, buf, 0, Math.min(buf.length, FIRST_READ), path);
       return buf;
@@ -81,41 +86,35 @@ export function parseVmlinux(path: string): Btf {
       closeSync(fd);
     }
   });
-  // A malformed header is reported by Btf.parse itself on the complete buffer.
   let hdr;
   try {
     hdr = parseHeader(data, 'vmlinux');
   } catch {
+    // Let the ordinary parser report a bad header on the complete file.
     return Btf.parse(io(path, () => readFileSync(path)), { name: 'vmlinux', lazy: true });
   }
-  const typeStart = hdr.typeStart;
-  const typeEnd = hdr.typeStart + hdr.typeLen;
-  // The first read may already hold the start of the type section.
-  let filled = Math.min(typeEnd, Math.max(typeStart, Math.min(data.length, FIRST_READ)));
-  io(path, () => {
-    const fd = openSync(path, 'r');
-    try {
-      readRange(fd, data, Math.min(FIRST_READ, typeStart), typeStart, path);
-      readRange(fd, data, typeEnd, data.length, path);
-    } finally {
-      closeSync(fd);
-    }
-  });
-  const fill = (want: number): number => {
-    const to = Math.min(typeEnd, Math.max(want, filled));
-    // Reopened per fill so a cached, half-read BTF never holds a file descriptor.
+  const read = (from: number, to: number): void =>
+    // Reopened per call so a cached, half-read BTF never holds a file descriptor.
     io(path, () => {
       const fd = openSync(path, 'r');
       try {
-        readRange(fd, data, filled, to, path);
+        readRange(fd, data, from, to, path);
       } finally {
         closeSync(fd);
       }
     });
-    filled = to;
-    return filled;
-  };
-  return Btf.parsePartial(data, fill, { name: 'vmlinux' });
+  const typeEnd = hdr.typeStart + hdr.typeLen;
+  const strEnd = hdr.strStart + hdr.strLen;
+  const types = new Progressive(hdr.typeStart, typeEnd, read, TYPE_CHUNK);
+  const strings = new Progressive(hdr.strStart, strEnd, read, STRING_CHUNK);
+  // Whatever lies outside both sections (normally nothing) is read now.
+  const gaps = [
+    [FIRST_READ, Math.min(hdr.typeStart, hdr.strStart)],
+    [Math.max(FIRST_READ, Math.min(typeEnd, strEnd)), Math.max(hdr.typeStart, hdr.strStart)],
+    [Math.max(FIRST_READ, typeEnd, strEnd), data.length],
+  ];
+  for (const [from, to] of gaps) if (from < to) read(from, to);
+  return Btf.parsePartial(data, { types, strings }, { name: 'vmlinux' });
 }
 
 /** Reads bytes [from, to) of the file into the same range of `buf`. */

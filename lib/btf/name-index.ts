@@ -1,10 +1,10 @@
 /**
  * Name lookups over one BTF's own records without decoding them. The string section is
- * searched natively for the name's offsets first; records are then matched by comparing
- * their name_off integers, so no JS strings are built and a name that is not in the
- * string section costs no pass over the types at all.
+ * searched natively for the offsets holding the name; records are then matched by
+ * comparing their name_off integers, so no JS strings are built, and a name absent from
+ * the string section costs no pass over the types at all.
  */
-import type { StringTable } from './strings';
+import type { NameSearch, StringTable } from './strings';
 import type { TypeTable } from './type-table';
 
 /** Records scanned per step while looking for a first match in a partly scanned table. */
@@ -14,8 +14,7 @@ const utf8 = new TextEncoder();
 
 /** Finds own type ids by name (and optionally kind), in id order. */
 export class NameIndex {
-  /** name -> string offsets equal to it (own and base sections). */
-  private readonly targets = new Map<string, number[]>();
+  private readonly searches = new Map<string, NameSearch>();
   /** name -> all own ids with that name, once a full pass was made for it. */
   private readonly complete = new Map<string, number[]>();
 
@@ -25,31 +24,63 @@ export class NameIndex {
   ) {}
 
   /**
-   * Returns the first own id named `name` with kind `kind` (-1 = any), scanning the table
-   * only as far as needed.
+   * Returns the first own id named `name` with kind `kind` (-1 = any), scanning (and, for
+   * the kernel, reading) the type section only as far as needed.
    */
   first(name: string, kind: number): number | undefined {
     const known = this.complete.get(name);
     if (known) return known.find((id) => kind < 0 || this.kindOf(id) === kind);
-    const offs = this.offsetsOf(name);
-    if (offs.length === 0) return undefined;
+    const s = this.search(name);
     const table = this.table;
-    for (let from = 0; ; ) {
-      const hit = this.match(offs, kind, from, table.count, true)[0];
+    const strings = this.strings;
+    const total = strings.totalLength;
+    if (s.offs.length === 0 && s.decidedTo >= total) return undefined;
+    const offs = s.offs; // extend() pushes into this same array
+    for (let i = 0; ; ) {
+      const hit = this.check(s, kind, i, table.count);
       if (hit !== undefined) return hit;
-      if (table.done) return undefined;
-      from = table.count;
-      table.ensure(table.count + SCAN_STEP);
+      if ((offs.length === 0 && s.decidedTo >= total) || table.done) return undefined;
+      i = table.count;
+      // With at most one candidate offset the scan itself watches for it (and for names the
+      // string search has not reached yet), so the new records need no second pass.
+      const watch = offs.length <= 1;
+      const stopped = table.ensureUntil(table.count + SCAN_STEP, watch && offs.length ? offs[0] : -1, s.decidedTo);
+      if (watch) i = stopped ? table.count - 1 : table.count;
     }
+  }
+
+  /** Checks scanned records [from, to) for the name, extending the string search as needed. */
+  private check(s: NameSearch, kind: number, from: number, to: number): number | undefined {
+    const { words, offsets, firstId } = this.table;
+    const offs = s.offs;
+    for (let i = from; i < to; i++) {
+      const at = offsets[i];
+      const nameOff = words[at];
+      if (nameOff >= s.decidedTo) {
+        // Kernel strings are laid out in order of first use, so this runs a few times per lookup.
+        this.strings.extend(s, nameOff);
+      }
+      if (offs.length !== 0 && (nameOff === offs[0] || (offs.length > 1 && offs.includes(nameOff)))) {
+        if (kind < 0 || ((words[at + 1] >>> 24) & 0x1f) === kind) return firstId + i;
+      }
+    }
+    return undefined;
   }
 
   /** Returns all own ids named `name` with kind `kind` (-1 = any). */
   all(name: string, kind: number): number[] {
     let ids = this.complete.get(name);
     if (!ids) {
-      const offs = this.offsetsOf(name);
-      if (offs.length > 0) this.table.finish();
-      ids = offs.length === 0 ? [] : this.match(offs, -1, 0, this.table.count, false);
+      const s = this.search(name);
+      this.strings.extend(s, this.strings.totalLength);
+      ids = [];
+      if (s.offs.length > 0) {
+        const table = this.table;
+        table.finish();
+        const { words, offsets, count } = table;
+        const set = new Set(s.offs);
+        for (let i = 0; i < count; i++) if (set.has(words[offsets[i]])) ids.push(table.firstId + i);
+      }
       this.complete.set(name, ids);
     }
     return kind < 0 ? ids.slice() : ids.filter((id) => this.kindOf(id) === kind);
@@ -59,44 +90,17 @@ export class NameIndex {
     return this.table.kindAt(id - this.table.firstId);
   }
 
-  private offsetsOf(name: string): number[] {
-    let offs = this.targets.get(name);
-    if (!offs) {
+  private search(name: string): NameSearch {
+    let s = this.searches.get(name);
+    if (!s) {
       const bytes = utf8.encode(name);
-      // '' names anonymous types, and a NUL can never be inside a BTF name.
-      if (bytes.length === 0 || bytes.includes(0)) {
-        offs = [];
-      } else {
-        const needle = new Uint8Array(bytes.length + 1);
-        needle.set(bytes);
-        offs = this.strings.findOffsets(needle);
-      }
-      this.targets.set(name, offs);
+      const needle = new Uint8Array(bytes.length + 1);
+      needle.set(bytes);
+      // '' names anonymous types, and a NUL can never be inside a BTF name: nothing to find.
+      const hopeless = bytes.length === 0 || bytes.includes(0);
+      s = { needle, offs: [], decidedTo: hopeless ? Infinity : 0 };
+      this.searches.set(name, s);
     }
-    return offs;
-  }
-
-  private match(offs: number[], kind: number, from: number, to: number, firstOnly: boolean): number[] {
-    const table = this.table;
-    const out: number[] = [];
-    if (offs.length === 1) {
-      // The common case (deduplicated kernel strings): one integer compare per record.
-      const want = offs[0];
-      for (let i = from; i < to; i++) {
-        if (table.nameOffAt(i) === want && (kind < 0 || table.kindAt(i) === kind)) {
-          out.push(table.firstId + i);
-          if (firstOnly) break;
-        }
-      }
-      return out;
-    }
-    const set = new Set(offs);
-    for (let i = from; i < to; i++) {
-      if (set.has(table.nameOffAt(i)) && (kind < 0 || table.kindAt(i) === kind)) {
-        out.push(table.firstId + i);
-        if (firstOnly) break;
-      }
-    }
-    return out;
+    return s;
   }
 }

@@ -1,9 +1,24 @@
 /**
  * The BTF string section: NUL-terminated names addressed by byte offset. For split BTF
  * the offsets continue after the base's section, so lookups below `startOff` go to the base.
- * Names are compared and hashed as raw bytes so lookups never build JS strings.
+ * Name lookups search the raw bytes natively and never build JS strings.
  */
 import { malformed } from '../errors';
+import type { Progressive } from './progressive';
+
+/**
+ * An ongoing search for every offset whose string equals one name. `decidedTo` grows as
+ * more of a lazily read section is searched; offsets below it are known to be in `offs`
+ * or not to match.
+ */
+export interface NameSearch {
+  /** UTF-8 bytes of the name followed by one NUL. */
+  needle: Uint8Array;
+  /** Matching global offsets found so far, ascending. */
+  offs: number[];
+  /** Every global offset below this has been decided. */
+  decidedTo: number;
+}
 
 /** Read access to one string section (and, through `base`, the sections below it). */
 export class StringTable {
@@ -11,6 +26,7 @@ export class StringTable {
   readonly startOff: number;
   /** Total string bytes addressable from here, including the base. */
   readonly totalLength: number;
+  private readonly end: number;
 
   /**
    * @param buf - blob holding the section
@@ -18,6 +34,7 @@ export class StringTable {
    * @param length - section length in bytes
    * @param base - the base BTF's table for split BTF
    * @param name - blob name for error messages
+   * @param region - present when the section is still being read (base BTF only)
    * @throws BpfError (EINVAL) when the section is not NUL-terminated, or a base section
    *   does not start with the empty string
    */
@@ -27,15 +44,24 @@ export class StringTable {
     private readonly length: number,
     readonly base: StringTable | undefined,
     private readonly name: string,
+    private readonly region?: Progressive,
   ) {
     this.startOff = base ? base.totalLength : 0;
     this.totalLength = this.startOff + length;
+    this.end = start + length;
+    region?.ensure(start + 1);
     if (!base && (length === 0 || buf[start] !== 0)) {
       throw malformed(`btf ${name}: string section must start with an empty string`, { offset: start });
     }
-    if (length > 0 && buf[start + length - 1] !== 0) {
-      throw malformed(`btf ${name}: string section is not NUL-terminated`, { offset: start + length - 1 });
+    // A lazily read section is checked string by string in stringAt instead.
+    if (!region && length > 0 && buf[this.end - 1] !== 0) {
+      throw malformed(`btf ${name}: string section is not NUL-terminated`, { offset: this.end - 1 });
     }
+  }
+
+  /** Whether `off` addresses a byte of this table or its base. */
+  has(off: number): boolean {
+    return Number.isInteger(off) && off >= 0 && off < this.totalLength;
   }
 
   /**
@@ -46,60 +72,52 @@ export class StringTable {
    * @throws BpfError (EINVAL) when the offset is outside every string section
    */
   stringAt(off: number, typeId?: number): string {
-    if (off < this.startOff) {
-      // startOff > 0 implies a base exists.
-      return (this.base as StringTable).stringAt(off, typeId);
-    }
-    const rel = off - this.startOff;
-    if (!Number.isInteger(off) || rel >= this.length) {
+    if (this.base && off < this.startOff) return this.base.stringAt(off, typeId);
+    if (!this.has(off)) {
       throw malformed(`btf ${this.name}: string offset ${off} out of range (${this.totalLength} bytes)`, {
         typeId,
-        offset: this.start + Math.min(rel, this.length),
+        offset: this.end,
       });
     }
-    const abs = this.start + rel;
-    // The constructor checked the section ends in NUL, so indexOf always finds one inside it.
-    const end = this.buf.indexOf(0, abs);
-    return this.buf.toString('utf8', abs, end);
+    const abs = this.start + (off - this.startOff);
+    return this.buf.toString('utf8', abs, this.nulAfter(abs, typeId));
   }
 
-  /** Whether `off` addresses a byte of this table or its base. */
-  has(off: number): boolean {
-    return off >= 0 && off < this.totalLength;
+  /** Finds the NUL ending the string at `abs`, reading more of a lazy section as needed. */
+  private nulAfter(abs: number, typeId: number | undefined): number {
+    for (;;) {
+      const limit = this.region ? this.region.filled : this.end;
+      // Searching the whole buffer is fine: the NUL is normally a few bytes away.
+      const e = this.buf.indexOf(0, abs);
+      if (e >= 0 && e < limit) return e;
+      if (limit >= this.end) {
+        throw malformed(`btf ${this.name}: string at ${abs} is not NUL-terminated`, { typeId, offset: abs });
+      }
+      (this.region as Progressive).ensure(limit + 1);
+    }
   }
 
   /**
-   * Compares the NUL-terminated string at a global offset with `target` byte by byte.
-   * Out-of-range offsets compare unequal, so lazily parsed blobs never throw here.
+   * Extends a name search so that every offset up to at least `want` is decided (all of
+   * them when the section is fully read). Found with a native byte search for `name\0`,
+   * which also catches names sharing the tail of a longer string.
    */
-  equals(off: number, target: Uint8Array): boolean {
-    if (off < this.startOff) return this.base ? this.base.equals(off, target) : false;
-    const rel = off - this.startOff;
-    if (rel >= this.length) return false;
-    const buf = this.buf;
-    const abs = this.start + rel;
-    const n = target.length;
-    if (rel + n >= this.length) return false;
-    for (let i = 0; i < n; i++) {
-      if (buf[abs + i] !== target[i]) return false;
+  extend(s: NameSearch, want: number): void {
+    if (s.decidedTo >= this.totalLength) return;
+    if (this.base && s.decidedTo < this.startOff) this.base.extend(s, this.startOff);
+    const needle = s.needle;
+    let limit = this.end;
+    if (this.region) {
+      this.region.ensure(this.start + (want - this.startOff) + needle.length);
+      limit = this.region.filled;
     }
-    return buf[abs + n] === 0;
-  }
-
-  /**
-   * Returns every global offset whose string equals `name` (base sections first). Found
-   * with a native byte search for `name\0`, which also catches names that share the tail
-   * of a longer string, so type records can then be matched by comparing integers.
-   *
-   * @param needle - UTF-8 bytes of the name followed by one NUL byte
-   */
-  findOffsets(needle: Uint8Array): number[] {
-    const out = this.base ? this.base.findOffsets(needle) : [];
-    const end = this.start + this.length;
-    for (let p = this.buf.indexOf(needle, this.start); p >= 0 && p + needle.length <= end; ) {
-      out.push(this.startOff + (p - this.start));
-      p = this.buf.indexOf(needle, p + 1);
+    const from = this.start + (Math.max(s.decidedTo, this.startOff) - this.startOff);
+    const hay = this.buf.subarray(from, limit);
+    for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) {
+      s.offs.push(this.startOff + (from - this.start) + p);
     }
-    return out;
+    // A match starting in the last needle.length - 1 bytes could still continue past `limit`.
+    const decided = limit >= this.end ? this.totalLength : this.startOff + (limit - this.start) - needle.length + 1;
+    s.decidedTo = Math.max(s.decidedTo, decided);
   }
 }

@@ -5,16 +5,8 @@
  */
 import { malformed } from '../errors';
 import { BTF_TYPE_HEADER_SIZE, kindFlagAllowed, kindName, recordTailSize, vlenAllowed } from './kinds';
+import type { Progressive } from './progressive';
 import { BtfKind } from './types';
-
-/**
- * Makes more of the type section available: fills the blob at least up to absolute byte
- * offset `want` (or to the end of the type section) and returns the end of the filled range.
- */
-export type Filler = (want: number) => number;
-
-/** Bytes requested per fill when a scan outruns what has been read. */
-const FILL_CHUNK = 256 * 1024;
 
 // Per-kind tables, in 32-bit words, so the hot loop needs no switch.
 const ALLOWED_INFO = new Uint32Array(32);
@@ -28,6 +20,9 @@ for (let k = 1; k <= BtfKind.ENUM64; k++) {
   WORDS_PER_VLEN[k] = (recordTailSize(kind, 1) - fixed) / 4;
 }
 
+/** Larger than any record count; a name_off limit that (almost) never stops a scan. */
+const NO_STOP = 0x7fffffff;
+
 /** Record offsets of one type section, discovered on demand. */
 export class TypeTable {
   /** Records found so far. */
@@ -35,8 +30,10 @@ export class TypeTable {
   /** Whether the whole section has been scanned. */
   done = false;
 
-  private readonly words: Uint32Array;
-  private readonly offsets: Uint32Array;
+  /** The type section as 32-bit words (read directly by hot loops). */
+  readonly words: Uint32Array;
+  /** offsets[i] = word index of the record with id firstId + i. */
+  readonly offsets: Uint32Array;
   private pos = 0;
   private avail: number;
 
@@ -46,7 +43,7 @@ export class TypeTable {
    * @param length - its length in bytes (a multiple of 4)
    * @param firstId - id of the first record
    * @param name - blob name for errors
-   * @param fill - supplies unread parts of the section; absent when `data` is complete
+   * @param region - present when the section is still being read
    */
   constructor(
     data: Buffer,
@@ -54,12 +51,12 @@ export class TypeTable {
     length: number,
     readonly firstId: number,
     private readonly name: string,
-    private readonly fill?: Filler,
+    private readonly region?: Progressive,
   ) {
     this.words = new Uint32Array(data.buffer, data.byteOffset + start, length / 4);
     // Records are at least 3 words, which bounds this table by the input size.
     this.offsets = new Uint32Array(Math.floor(length / BTF_TYPE_HEADER_SIZE));
-    this.avail = fill ? 0 : this.words.length;
+    this.avail = region ? Math.floor((region.filled - start) / 4) : this.words.length;
   }
 
   /** Absolute byte offset of record `i` (which must have been scanned). */
@@ -88,29 +85,47 @@ export class TypeTable {
    * @throws BpfError (EINVAL) naming the type id and byte offset of a bad record
    */
   ensure(n: number): void {
+    // Keep arguments small integers so the JIT-compiled scan never deoptimises; a record
+    // with a name_off past NO_STOP only ends one round of the loop early.
+    const want = Math.min(n, NO_STOP);
+    while (this.count < want && !this.done) this.ensureUntil(want, -1, NO_STOP);
+  }
+
+  /**
+   * Like {@link ensure}, but also stops right after recording a record whose name_off is
+   * `stopOff` or at least `stopLimit`. Name lookups use this to check names during the one
+   * pass instead of walking the new records again.
+   *
+   * @returns true when it stopped on such a record (the last one recorded)
+   * @throws BpfError (EINVAL) naming the type id and byte offset of a bad record
+   */
+  ensureUntil(n: number, stopOff: number, stopLimit: number): boolean {
     while (this.count < n && !this.done) {
-      this.scan(n);
-      if (this.count >= n || this.done) return;
+      if (this.scan(n, stopOff, stopLimit)) return true;
+      if (this.count >= n || this.done) return false;
       if (this.avail === this.words.length) this.fail();
-      const filled = (this.fill as Filler)(this.start + this.avail * 4 + FILL_CHUNK);
-      const avail = Math.min(this.words.length, Math.floor((filled - this.start) / 4));
-      // A filler that makes no progress would loop forever (e.g. the file shrank under us).
-      if (avail <= this.avail) throw malformed(`btf ${this.name}: type section ended early`, { offset: filled });
+      const region = this.region as Progressive;
+      region.ensure(region.filled + 1);
+      const avail = Math.min(this.words.length, Math.floor((region.filled - this.start) / 4));
+      // A reader that makes no progress would loop forever.
+      if (avail <= this.avail) throw malformed(`btf ${this.name}: type section ended early`, { offset: region.filled });
       this.avail = avail;
     }
+    return false;
   }
 
   /** Scans the whole section. @throws BpfError (EINVAL) for a bad record */
   finish(): void {
-    this.ensure(Infinity);
+    this.ensure(NO_STOP);
   }
 
-  private scan(n: number): void {
+  private scan(n: number, stopOff: number, stopLimit: number): boolean {
     const w = this.words;
     const offs = this.offsets;
     const avail = this.avail;
     let pos = this.pos;
     let count = this.count;
+    let stopped = false;
     while (count < n && pos + 3 <= avail) {
       const info = w[pos + 1];
       const kind = (info >>> 24) & 0x1f;
@@ -123,11 +138,17 @@ export class TypeTable {
       const next = pos + FIXED_WORDS[kind] + WORDS_PER_VLEN[kind] * (info & 0xffff);
       if (next > avail) break;
       offs[count++] = pos;
+      const nameOff = w[pos];
       pos = next;
+      if (nameOff === stopOff || nameOff >= stopLimit) {
+        stopped = true;
+        break;
+      }
     }
     this.pos = pos;
     this.count = count;
     if (pos === w.length) this.done = true;
+    return stopped;
   }
 
   /** Reports why the record at `pos` cannot be scanned (only called when the data is complete). */

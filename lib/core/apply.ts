@@ -5,7 +5,7 @@
  * malformed ones throw a BpfError that says where.
  */
 import { BpfError, isBpfError, malformed } from '../errors';
-import type { Btf } from '../btf';
+import { CoreReloKind, type Btf } from '../btf';
 import { findCandidates, type Candidate } from './candidates';
 import { RelocFailure } from './failure';
 import { reloKindName } from './kinds';
@@ -13,7 +13,6 @@ import { INSN_SIZE, patchInstruction, poisonInstruction } from './patch';
 import type { CoreContext, CoreRelocation, CoreResult, PoisonedRelocation } from './relocation';
 import { resolveRelocation } from './resolve';
 import { parseLocalSpec } from './spec';
-import { CoreReloKind } from '../btf';
 
 /**
  * Patches `insns` in place so that its CO-RE relocations match the kernel's types.

@@ -13,7 +13,7 @@
  * Modifiers and typedefs are looked through everywhere.
  */
 import { BtfKind, type Btf, type BtfType } from '../btf';
-import { isComposite } from './kinds';
+import { isAggregate, isUnionLike } from './kinds';
 import { MAX_TYPE_DEPTH } from './limits';
 import { essentialName } from './names';
 
@@ -85,17 +85,9 @@ function pointeesCompatible(local: Btf, localId: number, target: Btf, targetId: 
   return compatible(local, l.id, target, t.id, depth);
 }
 
-function isAggregate(t: BtfType): boolean {
-  return isComposite(t) || t.kind === BtfKind.FWD;
-}
-
 /** Struct ~ struct, union ~ union, a forward declaration ~ either of its flavor; same essential name. */
 function sameAggregate(l: BtfType, t: BtfType): boolean {
   if (!isAggregate(l) || !isAggregate(t)) return false;
-  if (unionness(l) !== unionness(t)) return false;
+  if (isUnionLike(l) !== isUnionLike(t)) return false;
   return essentialName(l.name) === essentialName(t.name);
-}
-
-function unionness(t: BtfType): boolean {
-  return t.kind === BtfKind.UNION || (t.kind === BtfKind.FWD && t.union);
 }

@@ -59,3 +59,13 @@ export function isSignedScalar(t: BtfType): boolean {
   if (t.kind === BtfKind.INT) return (t.encoding & BTF_INT_SIGNED) !== 0;
   return isAnyEnum(t) && t.signed;
 }
+
+/** STRUCT, UNION or a FWD of either: what a pointer to an aggregate may point at. */
+export function isAggregate(t: BtfType): boolean {
+  return isComposite(t) || t.kind === BtfKind.FWD;
+}
+
+/** Whether an aggregate is a union (a FWD records which it declares). */
+export function isUnionLike(t: BtfType): boolean {
+  return t.kind === BtfKind.UNION || (t.kind === BtfKind.FWD && t.union);
+}

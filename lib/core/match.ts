@@ -56,7 +56,9 @@ export function matchField(local: AccessSpec, btf: Btf, candId: number): AccessS
 function matchMember(localBtf: Btf, acc: Accessor, btf: Btf, compId: number, spec: AccessSpec): number | undefined {
   const comp = btf.resolve(compId);
   if (!isComposite(comp)) return undefined;
-  const localMember = (localBtf.typeById(acc.typeId) as { members: { type: number }[] }).members[acc.index];
+  const localParent = localBtf.typeById(acc.typeId);
+  if (!isComposite(localParent)) throw new RelocFailure(`accessor type [${acc.typeId}] is not a struct or union`);
+  const localMember = localParent.members[acc.index];
   for (let i = 0; i < comp.members.length; i++) {
     const m = comp.members[i];
     pushRaw(spec, i);

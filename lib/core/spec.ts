@@ -158,13 +158,15 @@ export function kindLabel(t: BtfType): string {
 export function describeSpec(spec: AccessSpec): string {
   const root = spec.btf.typeById(spec.rootId);
   let out = `${kindLabel(root)} ${root.name || '(anon)'}`;
+  // The first name follows the type as `::`, later ones as `.`, indexes as `[n]`.
+  let sep = '::';
   spec.accessors.forEach((acc, i) => {
-    if (i === 0 && acc.name === undefined) {
-      if (acc.index !== 0) out += `[${acc.index}]`;
-      return;
+    if (acc.name !== undefined) {
+      out += `${sep}${acc.name}`;
+      sep = '.';
+    } else if (i > 0 || acc.index !== 0) {
+      out += `[${acc.index}]`;
     }
-    if (acc.name === undefined) out += `[${acc.index}]`;
-    else out += `${i === 0 || (i === 1 && spec.accessors[0].name === undefined) ? '::' : '.'}${acc.name}`;
   });
   return out;
 }

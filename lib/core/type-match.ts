@@ -12,9 +12,9 @@
  * - enums: same size and every local enumerator name present in the target;
  * - function prototypes: same parameter count, parameters and return type match.
  */
-import { BtfKind, type Btf, type BtfType } from '../btf';
+import { BtfKind, type Btf } from '../btf';
 import { RelocFailure } from './failure';
-import { isAnyEnum, isComposite, isSignedScalar, kindsCompatible } from './kinds';
+import { isAggregate, isAnyEnum, isComposite, isSignedScalar, isUnionLike, kindsCompatible } from './kinds';
 import { MAX_TYPE_DEPTH } from './limits';
 import { essentialName } from './names';
 
@@ -32,7 +32,7 @@ function match(local: Btf, localId: number, target: Btf, targetId: number, behin
   const l = local.resolve(localId);
   const t = target.resolve(targetId);
   if (behindPtr && isAggregate(l) && isAggregate(t)) {
-    return unionness(l) === unionness(t) && essentialName(l.name) === essentialName(t.name);
+    return isUnionLike(l) === isUnionLike(t) && essentialName(l.name) === essentialName(t.name);
   }
   if (!kindsCompatible(l, t)) return false;
   const next = (a: number, b: number, ptr: boolean): boolean => match(local, a, target, b, ptr, depth + 1);
@@ -66,12 +66,4 @@ function match(local: Btf, localId: number, target: Btf, targetId: number, behin
     default:
       return false;
   }
-}
-
-function isAggregate(t: BtfType): boolean {
-  return isComposite(t) || t.kind === BtfKind.FWD;
-}
-
-function unionness(t: BtfType): boolean {
-  return t.kind === BtfKind.UNION || (t.kind === BtfKind.FWD && t.union);
 }

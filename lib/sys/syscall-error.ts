@@ -19,8 +19,12 @@ interface NativeError {
   detail?: string;
 }
 
+// Duck-typed on purpose: the addon creates errors in the main realm, so `instanceof Error`
+// is false inside other realms (Jest runs tests in a vm context).
 function isNativeError(e: unknown): e is NativeError {
-  return e instanceof Error && typeof (e as Partial<NativeError>).errno === 'number' && typeof (e as Partial<NativeError>).code === 'string';
+  if (typeof e !== 'object' || e === null) return false;
+  const n = e as Partial<NativeError>;
+  return typeof n.errno === 'number' && typeof n.code === 'string' && typeof n.message === 'string';
 }
 
 /** One-line hint for a failed command, or undefined when no common cause is known. */
@@ -80,7 +84,7 @@ export function toBpfError(e: unknown, command: number, ctx: ErrorContext = {}):
   if (e instanceof BpfError) return e;
   const name = bpfCmdName(command);
   if (!isNativeError(e)) {
-    const text = e instanceof Error ? e.message : String(e);
+    const text = typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e);
     return new BpfError(`${name}: ${text}`, { code: 'EINVAL', command: name, cause: e });
   }
   const hasLog = ctx.verifierLog !== undefined && ctx.verifierLog.length > 0;

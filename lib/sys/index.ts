@@ -1,0 +1,53 @@
+/**
+ * lib/sys: one typed function per bpf() command. Builds attr bytes from field tables,
+ * calls the native addon (which checks every pointer against its Buffer), decodes
+ * results and turns errno into BpfError. Knows union bpf_attr, nothing about objects.
+ */
+export { Fd } from './fd';
+export type { FdLike } from './attr';
+export {
+  BPF_ANY,
+  BPF_EXIST,
+  BPF_F_LINK,
+  BPF_F_MMAPABLE,
+  BPF_F_RDONLY_PROG,
+  BPF_F_REPLACE,
+  BPF_F_SLEEPABLE,
+  BPF_F_VTYPE_BTF_OBJ_FD,
+  BPF_NOEXIST,
+  BpfAttachType,
+  BpfCmd,
+  BpfLinkType,
+  BpfMapType,
+  BpfProgType,
+  bpfAttachTypeName,
+  bpfCmdName,
+  bpfLinkTypeName,
+  bpfMapTypeName,
+  bpfProgTypeName,
+} from './constants';
+export { mapCreate } from './map-create';
+export type { MapCreateAttr } from './map-create';
+export { mapDeleteElem, mapGetNextKey, mapLookupElem, mapUpdateElem } from './map-elem';
+export { mapFreeze } from './map-freeze';
+export { progLoad, progLoadAsync } from './prog-load';
+export type { ProgLoadAttr } from './prog-load';
+export { btfLoad, btfLoadAsync } from './btf-load';
+export { mapGetInfo } from './map-info';
+export type { MapInfo } from './map-info';
+export { progGetInfo } from './prog-info';
+export type { ProgInfo } from './prog-info';
+export { linkGetInfo } from './link-info';
+export type { LinkInfo } from './link-info';
+export { btfGetInfo } from './btf-info';
+export type { BtfInfo } from './btf-info';
+export { btfGetNextId, linkGetNextId, mapGetNextId, progGetNextId } from './get-next-id';
+export { btfGetFdById, linkGetFdById, mapGetFdById, progGetFdById } from './get-fd-by-id';
+export { linkCreate } from './link-create';
+export type { LinkCreateAttr } from './link-create';
+export { linkUpdate } from './link-update';
+export { linkDetach } from './link-detach';
+export { progBindMap } from './prog-bind-map';
+export { objGet, objPin } from './obj-pin';
+// Raw access for tests and diagnostics: the addon itself (bpf/bpfAsync/close).
+export { nativeAddon } from './native';

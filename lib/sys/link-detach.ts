@@ -1,0 +1,19 @@
+/** BPF_LINK_DETACH. */
+import type { AttrLayout, FdLike } from './attr';
+import { encodeAttr } from './attr';
+import { BpfCmd } from './constants';
+import { sysBpf } from './native';
+
+const layout: AttrLayout<{ linkFd: FdLike }> = {
+  size: 4,
+  fields: { linkFd: { offset: 0, kind: 'fd' } },
+};
+
+/**
+ * Detaches a link while its fd stays open (struct_ops: unregisters; the link then
+ * reports map id 0).
+ * @throws {BpfError} command BPF_LINK_DETACH.
+ */
+export function linkDetach(link: FdLike): void {
+  sysBpf(BpfCmd.LINK_DETACH, encodeAttr(BpfCmd.LINK_DETACH, layout, { linkFd: link }));
+}

@@ -1,0 +1,18 @@
+/** BPF_MAP_FREEZE. */
+import type { AttrLayout, FdLike } from './attr';
+import { encodeAttr } from './attr';
+import { BpfCmd } from './constants';
+import { sysBpf } from './native';
+
+const layout: AttrLayout<{ mapFd: FdLike }> = {
+  size: 4,
+  fields: { mapFd: { offset: 0, kind: 'fd' } },
+};
+
+/**
+ * Makes a map read-only for user space (libbpf freezes `.rodata` and `.kconfig`).
+ * @throws {BpfError} code ENOTSUPP for struct_ops maps, EBUSY when writable mmaps exist.
+ */
+export function mapFreeze(map: FdLike): void {
+  sysBpf(BpfCmd.MAP_FREEZE, encodeAttr(BpfCmd.MAP_FREEZE, layout, { mapFd: map }));
+}

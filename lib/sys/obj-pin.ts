@@ -1,0 +1,39 @@
+/** BPF_OBJ_PIN and BPF_OBJ_GET: pin an object in bpffs and open it again by path. */
+import type { AttrLayout, FdLike } from './attr';
+import { encodeAttr } from './attr';
+import { BpfCmd } from './constants';
+import { Fd } from './fd';
+import { sysBpf } from './native';
+
+interface PinAttr {
+  pathname: string;
+  bpfFd?: FdLike;
+  fileFlags?: number;
+}
+
+const layout: AttrLayout<PinAttr> = {
+  size: 16,
+  fields: {
+    pathname: { offset: 0, kind: 'str', buffer: 0 },
+    bpfFd: { offset: 8, kind: 'fd' },
+    fileFlags: { offset: 12, kind: 'u32' },
+  },
+};
+
+/**
+ * Pins `fd` at `path` (inside a bpffs mount such as /sys/fs/bpf). Remove the pin with
+ * unlink.
+ * @throws {BpfError} command BPF_OBJ_PIN (EEXIST if the path exists, EPERM outside bpffs).
+ */
+export function objPin(fd: FdLike, path: string): void {
+  sysBpf(BpfCmd.OBJ_PIN, encodeAttr(BpfCmd.OBJ_PIN, layout, { pathname: path, bpfFd: fd }));
+}
+
+/**
+ * Opens the object pinned at `path`.
+ * @param flags BPF_F_RDONLY (0x8) / BPF_F_WRONLY (0x10) for maps.
+ * @throws {BpfError} command BPF_OBJ_GET (ENOENT when nothing is pinned there).
+ */
+export function objGet(path: string, flags = 0): Fd {
+  return new Fd(sysBpf(BpfCmd.OBJ_GET, encodeAttr(BpfCmd.OBJ_GET, layout, { pathname: path, fileFlags: flags })));
+}

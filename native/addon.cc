@@ -1,4 +1,5 @@
-// struct_ops.node exports: bpf(cmd, attr, buffers), bpfAsync(cmd, attr, buffers), close(fd).
+// struct_ops.node exports: bpf(cmd, attr, buffers), bpfAsync(cmd, attr, buffers), close(fd),
+// and setsockopt/getsockopt limited to TCP_CONGESTION (sockopt.cc).
 // Plain functions with no native state: everything a call needs is in its arguments.
 #include <napi.h>
 #include <unistd.h>
@@ -12,7 +13,9 @@
 
 namespace structops {
 
-Napi::Value BpfAsync(const Napi::CallbackInfo& info);  // async.cc
+Napi::Value BpfAsync(const Napi::CallbackInfo& info);    // async.cc
+Napi::Value SetSockopt(const Napi::CallbackInfo& info);  // sockopt.cc
+Napi::Value GetSockopt(const Napi::CallbackInfo& info);  // sockopt.cc
 
 namespace {
 
@@ -104,7 +107,9 @@ bool ParseCallArgs(const Napi::CallbackInfo& info, CallArgs* out) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (exports.Set("bpf", Napi::Function::New(env, Bpf, "bpf")).IsNothing() ||
       exports.Set("bpfAsync", Napi::Function::New(env, BpfAsync, "bpfAsync")).IsNothing() ||
-      exports.Set("close", Napi::Function::New(env, Close, "close")).IsNothing()) {
+      exports.Set("close", Napi::Function::New(env, Close, "close")).IsNothing() ||
+      exports.Set("setsockopt", Napi::Function::New(env, SetSockopt, "setsockopt")).IsNothing() ||
+      exports.Set("getsockopt", Napi::Function::New(env, GetSockopt, "getsockopt")).IsNothing()) {
     return exports;
   }
   return exports;

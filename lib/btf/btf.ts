@@ -1,7 +1,8 @@
 /**
  * A parsed BTF blob (object, vmlinux or module) with type lookups. Parsing is one scan
- * that records where each record starts; records are decoded on first use and cached,
- * so the 125k-type kernel BTF costs little more than reading the file.
+ * that records where each record starts (for the kernel's BTF, only as far as lookups
+ * need); records are decoded on first use and cached, so the 125k-type kernel BTF costs
+ * little more than reading the part of it that is used.
  */
 import { BpfError, malformed } from '../errors';
 import { decodeType, VOID_TYPE, type DecodeContext } from './decode';
@@ -120,7 +121,8 @@ export class Btf {
   /**
    * Parses a BTF blob.
    *
-   * @param data - raw BTF (a `.BTF` section or a /sys/kernel/btf file)
+   * @param data - raw BTF (a `.BTF` section or a /sys/kernel/btf file); kept, not copied, so
+   *   do not modify it afterwards
    * @param opts - base BTF for split BTF, a name for errors, lazy decoding
    * @returns the parsed BTF
    * @throws BpfError (EINVAL) naming the type id and byte offset of the first malformed record

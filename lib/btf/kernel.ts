@@ -90,7 +90,10 @@ export function parseVmlinux(path: string): Btf {
   try {
     hdr = parseHeader(data, 'vmlinux');
   } catch {
-    // Let the ordinary parser report a bad header on the complete file.
+    hdr = undefined;
+  }
+  if (!hdr || hdr.typeStart % 4 !== 0) {
+    // Let the ordinary parser report a bad header (or realign an odd one) on the whole file.
     return Btf.parse(io(path, () => readFileSync(path)), { name: 'vmlinux', lazy: true });
   }
   const read = (from: number, to: number): void =>

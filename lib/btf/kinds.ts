@@ -8,9 +8,6 @@ import { BtfKind, type BtfKindName } from './types';
 /** Size of `struct btf_type` (name_off, info, size/type), common to every record. */
 export const BTF_TYPE_HEADER_SIZE = 12;
 
-/** Highest kind this parser understands (BTF_KIND_ENUM64, Linux 6.0). */
-export const BTF_MAX_KIND = BtfKind.ENUM64;
-
 const NAMES: readonly BtfKindName[] = [
   'void', 'int', 'ptr', 'array', 'struct', 'union', 'enum', 'fwd', 'typedef', 'volatile',
   'const', 'restrict', 'func', 'func_proto', 'var', 'datasec', 'float', 'decl_tag',

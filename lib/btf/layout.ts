@@ -28,6 +28,7 @@ const PTR_SIZE = 8;
  *   for a reference cycle, or a size beyond 32 bits
  */
 export function sizeOf(src: TypeSource, id: number): number {
+  const top = id;
   let mult = 1;
   for (let depth = 0; depth <= MAX_TYPE_CHAIN; depth++) {
     const t = src.typeById(id);
@@ -39,9 +40,9 @@ export function sizeOf(src: TypeSource, id: number): number {
       case BtfKind.ENUM64:
       case BtfKind.FLOAT:
       case BtfKind.DATASEC:
-        return checkedSize(src, id, mult * t.size);
+        return checkedSize(src, top, mult * t.size);
       case BtfKind.PTR:
-        return checkedSize(src, id, mult * PTR_SIZE);
+        return checkedSize(src, top, mult * PTR_SIZE);
       case BtfKind.TYPEDEF:
       case BtfKind.CONST:
       case BtfKind.VOLATILE:
@@ -51,7 +52,7 @@ export function sizeOf(src: TypeSource, id: number): number {
         id = t.type;
         break;
       case BtfKind.ARRAY:
-        mult = checkedSize(src, t.id, mult * t.nelems);
+        mult = checkedSize(src, top, mult * t.nelems);
         id = t.elemType;
         break;
       default:

@@ -49,5 +49,6 @@ export { linkUpdate } from './link-update';
 export { linkDetach } from './link-detach';
 export { progBindMap } from './prog-bind-map';
 export { objGet, objPin } from './obj-pin';
+export { getsockopt, setsockopt } from './sockopt';
 // Raw access for tests and diagnostics: the addon itself (bpf/bpfAsync/close).
 export { nativeAddon } from './native';

@@ -14,6 +14,9 @@ interface NativeAddon {
   bpf(cmd: number, attr: Buffer, buffers: (Buffer | null)[]): number;
   bpfAsync(cmd: number, attr: Buffer, buffers: (Buffer | null)[]): Promise<number>;
   close(fd: number): void;
+  /** TCP_CONGESTION only (native/sockopt.cc). */
+  setsockopt(fd: number, level: number, optname: number, value: Buffer): void;
+  getsockopt(fd: number, level: number, optname: number, size: number): Buffer;
 }
 
 // lib/sys and dist/sys are both two levels below the package root.
@@ -23,7 +26,13 @@ let loaded: NativeAddon | undefined;
 
 function isAddon(value: unknown): value is NativeAddon {
   const v = value as Partial<NativeAddon> | null;
-  return typeof v?.bpf === 'function' && typeof v.bpfAsync === 'function' && typeof v.close === 'function';
+  return (
+    typeof v?.bpf === 'function' &&
+    typeof v.bpfAsync === 'function' &&
+    typeof v.close === 'function' &&
+    typeof v.setsockopt === 'function' &&
+    typeof v.getsockopt === 'function'
+  );
 }
 
 /**
@@ -80,6 +89,12 @@ export async function sysBpfAsync(cmd: number, enc: EncodedAttr): Promise<number
   }
 }
 
+/** Wraps a plain errno error from close/setsockopt/getsockopt into a BpfError. */
+function plainSyscallError(what: string, e: unknown): BpfError {
+  const { code, errno, message } = e as { code?: string; errno?: number; message?: string };
+  return new BpfError(`${what}: ${message ?? String(e)}`, { code: code ?? 'EINVAL', errno, cause: e });
+}
+
 /**
  * close(2) through the addon.
  * @throws {BpfError} with the errno of close (EBADF for a descriptor that is not open).
@@ -89,8 +104,34 @@ export function sysClose(fd: number): void {
   try {
     addon.close(fd);
   } catch (e) {
-    const { code, errno } = e as { code?: string; errno?: number };
-    throw new BpfError(`close(${fd}): ${(e as Error).message}`, { code: code ?? 'EINVAL', errno, cause: e });
+    throw plainSyscallError(`close(${fd})`, e);
+  }
+}
+
+/**
+ * setsockopt(2) through the addon; only IPPROTO_TCP/TCP_CONGESTION is allowed.
+ * @throws {BpfError} with the errno of setsockopt.
+ */
+export function sysSetsockopt(fd: number, level: number, optname: number, value: Buffer): void {
+  const addon = nativeAddon();
+  try {
+    addon.setsockopt(fd, level, optname, value);
+  } catch (e) {
+    throw plainSyscallError(`setsockopt(${fd})`, e);
+  }
+}
+
+/**
+ * getsockopt(2) through the addon; only IPPROTO_TCP/TCP_CONGESTION is allowed.
+ * @returns the bytes the kernel wrote (at most `size`).
+ * @throws {BpfError} with the errno of getsockopt.
+ */
+export function sysGetsockopt(fd: number, level: number, optname: number, size: number): Buffer {
+  const addon = nativeAddon();
+  try {
+    return addon.getsockopt(fd, level, optname, size);
+  } catch (e) {
+    throw plainSyscallError(`getsockopt(${fd})`, e);
   }
 }
 

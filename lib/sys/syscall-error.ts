@@ -8,6 +8,10 @@ import { BpfCmd, bpfCmdName } from './constants';
 const PRIVILEGE_HINT =
   'needs root or CAP_BPF (plus CAP_NET_ADMIN for TCP congestion control, CAP_PERFMON for some helpers)';
 
+const PREFLIGHT_HINT =
+  'the addon refused the call before the kernel saw it: a Buffer is shorter than the attr says, ' +
+  'a pointer field was set from JS, or the command/field is not supported';
+
 /** Shape of an error thrown by struct_ops.node. */
 interface NativeError {
   errno: number;
@@ -96,7 +100,7 @@ export function toBpfError(e: unknown, command: number, ctx: ErrorContext = {}):
     code: e.code,
     errno: e.errno,
     command: name,
-    hint: hintFor(command, e.code, hasLog),
+    hint: e.preflight === true ? PREFLIGHT_HINT : hintFor(command, e.code, hasLog),
     verifierLog: ctx.verifierLog,
     cause: e,
   });

@@ -3,7 +3,14 @@ import { execFileSync } from 'node:child_process';
 /** Runs `bpftool -j ARGS` and parses its JSON output: the independent witness of kernel state. */
 export function bpftoolJson<T = unknown>(...args: string[]): T {
   const out = execFileSync('bpftool', ['-j', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return JSON.parse(out.trim() === '' ? 'null' : out) as T;
+  const text = out.trim();
+  if (text === '') return null as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    // bpftool 7.1 prints `dump id N` as a bare `{...},{...}` list without the brackets.
+    return JSON.parse(`[${text}]`) as T;
+  }
 }
 
 export interface BpftoolStructOps {

@@ -7,6 +7,8 @@ import { fixture } from '../helpers/fixtures';
 import { mapShow, progShow, structOpsDump, structOpsShow } from '../helpers/bpftool';
 import { pushTraffic } from '../helpers/traffic';
 import { unregisterLeftovers } from '../helpers/cleanup';
+import { availableCongestionControls } from '../../lib/cli/demo';
+import { lossyTraffic } from '../helpers/netns';
 
 const MiB = 1024 * 1024;
 
@@ -58,8 +60,12 @@ describeKernel('loading and registering TCP congestion controllers', () => {
     }
     expect(mapShow(obj.maps.get('.bss')!.id).name).toBe('reno.bss');
 
+    expect(availableCongestionControls()).toContain('so_reno');
     link.close();
-    expect(structOpsShow().find((s) => s.id === map.id)).toBeUndefined();
+    // The map still exists (we hold its fd) but is no longer registered.
+    expect(availableCongestionControls()).not.toContain('so_reno');
+    const after = structOpsDump(map.id).find((d) => 'bpf_struct_ops_tcp_congestion_ops' in d)!;
+    expect(JSON.stringify(after)).not.toContain('BPF_STRUCT_OPS_STATE_INUSE');
   });
 
   test('cubic: subprograms, callback, .rodata/.data/.bss/.kconfig, BTF maps, CO-RE, legacy and link maps', async () => {
@@ -95,7 +101,15 @@ describeKernel('loading and registering TCP congestion controllers', () => {
     const bss = obj.readGlobals('.bss');
     expect(bss.hz_seen).toBe(hz);
     expect(bss.sample_idx).toBeGreaterThan(0);
-    expect(bss.last_root).toBeGreaterThan(0); // the bpf_loop callback ran
+
+    // With losses (a small tbf queue in a private netns) the CUBIC epoch logic runs: the
+    // static subprograms cubic_target -> cube_root and the bpf_loop callback.
+    const lossy = await lossyTraffic('so_cubic', 16 * MiB);
+    expect(lossy.bytes).toBeGreaterThanOrEqual(16 * MiB);
+    const afterLoss = obj.readGlobals('.bss');
+    expect(afterLoss.ssthresh_calls).toBeGreaterThan(bss.ssthresh_calls as bigint);
+    expect(afterLoss.last_root).toBeGreaterThan(0);
+    expect(obj.readGlobals('.data').epoch_resets).toBeGreaterThan(100n);
 
     const names = structOpsShow().map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(['cubic_legacy', 'cubic_link']));

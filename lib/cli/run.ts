@@ -1,60 +1,60 @@
-import { flag, hasFlag, parseArgs } from './args';
-import { runDemo } from './demo';
+import { hasFlag, parseArgs } from './args';
+import { CliIo, EXIT_OK, EXIT_USAGE } from './command';
+import { COMMANDS } from './commands';
 
-const USAGE = `Usage: struct-ops <command> [options]
-
-Commands:
-  demo [--seconds N]   load the bundled congestion controller, register it, move loopback
-                       TCP traffic with it, show its callbacks and cwnd, unregister (root)
-
-Options:
-  -h, --help           show help for a command
-  --version            print the version`;
-
-const DEMO_USAGE = `Usage: struct-ops demo [--seconds N]
-
-Loads the congestion controller bundled with struct-ops (so_demo), registers it through a
-BPF link, pushes loopback TCP traffic with it for N seconds (default 3), prints how often
-the kernel called each callback and a chart of cwnd over time, then unregisters it and
-checks that the kernel no longer offers so_demo. Needs root.`;
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: struct-ops <command> [options]',
+    '',
+    'Load BPF struct_ops objects (TCP congestion controllers and more) and register them with',
+    'the running kernel.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `struct-ops <command> --help` for a command\'s options.',
+    'Options: -h, --help  show help;  --version  print the version',
+  ].join('\n');
+}
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export async function runCli(argv: string[]): Promise<number> {
-  const out = (line: string): void => void process.stdout.write(`${line}\n`);
-  const err = (line: string): void => void process.stderr.write(`${line}\n`);
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    (command === undefined ? err : out)(USAGE);
-    return command === undefined ? 2 : 0;
+export async function runCli(argv: string[], io: CliIo = stdio()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.err(usage());
+    return EXIT_USAGE;
   }
-  if (command === '--version') {
-    out(require('../../package.json').version as string);
-    return 0;
+  if (name === '-h' || name === '--help' || name === 'help') {
+    io.out(usage());
+    return EXIT_OK;
   }
+  if (name === '--version') {
+    io.out((require('../../package.json') as { version: string }).version);
+    return EXIT_OK;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`struct-ops: unknown command '${name}'\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  let args;
   try {
-    switch (command) {
-      case 'demo': {
-        const args = parseArgs(rest, [{ name: 'seconds', value: true }, { name: 'help', value: false }]);
-        if (hasFlag(args, 'help')) {
-          out(DEMO_USAGE);
-          return 0;
-        }
-        const seconds = Number(flag(args, 'seconds') ?? '3');
-        if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
-          err('struct-ops demo: --seconds must be a number between 0 and 600');
-          return 2;
-        }
-        return await runDemo({ seconds, out, err });
-      }
-      default:
-        err(`struct-ops: unknown command ${command}\n\n${USAGE}`);
-        return 2;
-    }
-  } catch (e) {
-    if (e instanceof Error && /^(unknown option|option --)/.test(e.message)) {
-      err(`struct-ops ${command}: ${e.message}`);
-      return 2;
-    }
-    throw e;
+    args = parseArgs(rest, [...command.flags, { name: 'help', value: false }]);
+  } catch (err) {
+    io.err(`struct-ops ${name}: ${(err as Error).message}\n\n${command.usage}`);
+    return EXIT_USAGE;
   }
+  if (hasFlag(args, 'help')) {
+    io.out(command.usage);
+    return EXIT_OK;
+  }
+  return command.run(args, io);
+}
+
+function stdio(): CliIo {
+  return {
+    out: (line) => void process.stdout.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${line}\n`),
+  };
 }

@@ -51,11 +51,12 @@ srcs=("$FIX"/*.bpf.c)
 # directory ends up in the objects' BTF line info (reproducible output).
 cd "$ROOT"
 rel="test/fixtures/bpf"
-for src in "${srcs[@]}"; do
-  base="$(basename "$src" .bpf.c)"
-  out="$rel/$base.bpf.o"
-  "$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_x86 -I "$rel" -c "$rel/$base.bpf.c" -o "$out.tmp" \
-    || { rm -f "$out.tmp"; die "clang failed on $base.bpf.c"; }
+
+# compile DIR BASE: DIR/BASE.bpf.c -> DIR/BASE.bpf.o (vmlinux.h from $rel)
+compile() {
+  local dir="$1" base="$2" out="$1/$2.bpf.o" sections
+  "$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_x86 -I "$rel" -c "$dir/$base.bpf.c" -o "$out.tmp" \
+    || { rm -f "$out.tmp"; die "clang failed on $dir/$base.bpf.c"; }
   "$OBJCOPY" --strip-debug "$out.tmp" "$out" || { rm -f "$out.tmp"; die "strip failed on $out"; }
   rm -f "$out.tmp"
   sections="$("$READELF" -S -W "$out")"
@@ -63,4 +64,15 @@ for src in "${srcs[@]}"; do
   grep -q ' \.BTF\.ext ' <<<"$sections" || die "$out lost its .BTF.ext section"
   if grep -q ' \.debug_' <<<"$sections"; then die "$out still has .debug_* sections"; fi
   echo "built $out ($(stat -c %s "$out") bytes)"
+}
+
+for src in "${srcs[@]}"; do
+  compile "$rel" "$(basename "$src" .bpf.c)"
 done
+
+# The congestion controller shipped in the package for `struct-ops demo`.
+compile lib/cli/demo demo_cc
+
+# Parser and CO-RE unit-test objects have their own small build scripts.
+bash test/fixtures/elf/build.sh
+bash test/fixtures/core/build.sh

@@ -193,6 +193,14 @@ export class Btf {
   }
 
   /**
+   * Distinct type/member names in this BTF's own string section starting with `prefix`
+   * (e.g. the `tcp_sock___` flavors CO-RE must consider). Cheap: one native byte search.
+   */
+  stringsWithPrefix(prefix: string): string[] {
+    return this.ctx.strings.stringsWithPrefix(prefix);
+  }
+
+  /**
    * Finds all types with this name (and kind), in id order: base types first.
    *
    * @param name - type name

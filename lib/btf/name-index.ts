@@ -17,6 +17,7 @@ export class NameIndex {
   private readonly searches = new Map<string, NameSearch>();
   /** name -> all own ids with that name, once a full pass was made for it. */
   private readonly complete = new Map<string, number[]>();
+  private byOff: OffIndex | undefined;
 
   constructor(
     private readonly table: TypeTable,
@@ -75,15 +76,27 @@ export class NameIndex {
       this.strings.extend(s, this.strings.totalLength);
       ids = [];
       if (s.offs.length > 0) {
-        const table = this.table;
-        table.finish();
-        const { words, offsets, count } = table;
-        const set = new Set(s.offs);
-        for (let i = 0; i < count; i++) if (set.has(words[offsets[i]])) ids.push(table.firstId + i);
+        const byOff = this.offIndex();
+        for (const off of s.offs) byOff.collect(off, ids);
+        if (s.offs.length > 1) ids.sort((a, b) => a - b);
+        for (let i = 0; i < ids.length; i++) ids[i] += this.table.firstId;
       }
       this.complete.set(name, ids);
     }
     return kind < 0 ? ids.slice() : ids.filter((id) => this.kindOf(id) === kind);
+  }
+
+  /**
+   * name_off -> records, built once with one pass over every record: after that, each
+   * "all types named X" lookup costs one native string search plus a hash probe, instead
+   * of a pass over ~125k kernel records per name (CO-RE asks for several names per load).
+   */
+  private offIndex(): OffIndex {
+    if (!this.byOff) {
+      this.table.finish();
+      this.byOff = new OffIndex(this.table.words, this.table.offsets, this.table.count);
+    }
+    return this.byOff;
   }
 
   private kindOf(id: number): number {
@@ -102,5 +115,43 @@ export class NameIndex {
       this.searches.set(name, s);
     }
     return s;
+  }
+}
+
+/** Open-addressing hash from a record's name_off to the chain of record indexes using it. */
+class OffIndex {
+  private readonly mask: number;
+  private readonly keys: Uint32Array;
+  private readonly heads: Int32Array;
+  private readonly next: Int32Array;
+
+  constructor(words: Uint32Array, offsets: Uint32Array, count: number) {
+    let size = 1024;
+    while (size < count * 2) size *= 2;
+    this.mask = size - 1;
+    this.keys = new Uint32Array(size);
+    this.heads = new Int32Array(size).fill(-1);
+    this.next = new Int32Array(count).fill(-1);
+    // Walk backwards so each chain lists records in ascending order.
+    for (let i = count - 1; i >= 0; i--) {
+      const off = words[offsets[i]];
+      if (off === 0) continue; // anonymous types are never looked up by name
+      const h = this.slot(off);
+      if (this.heads[h] !== -1) this.next[i] = this.heads[h];
+      this.keys[h] = off;
+      this.heads[h] = i;
+    }
+  }
+
+  /** Appends the record indexes whose name_off is `off`, ascending. */
+  collect(off: number, into: number[]): void {
+    const h = this.slot(off);
+    for (let i = this.heads[h]; i !== -1; i = this.next[i]) into.push(i);
+  }
+
+  private slot(off: number): number {
+    let h = Math.imul(off, 0x9e3779b1) >>> 0 & this.mask;
+    while (this.heads[h] !== -1 && this.keys[h] !== off) h = (h + 1) & this.mask;
+    return h;
   }
 }

@@ -120,4 +120,22 @@ export class StringTable {
     const decided = limit >= this.end ? this.totalLength : this.startOff + (limit - this.start) - needle.length + 1;
     s.decidedTo = Math.max(s.decidedTo, decided);
   }
+
+  /**
+   * Every distinct string of this section (not the base's) that starts with `prefix`,
+   * found by a native search for `\0prefix`, so only the matches become JS strings.
+   */
+  stringsWithPrefix(prefix: string): string[] {
+    if (prefix === '') return [];
+    this.region?.complete();
+    const needle = Buffer.from(`\0${prefix}`, 'utf8');
+    const hay = this.buf.subarray(this.start, this.end);
+    const found = new Set<string>();
+    for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) {
+      const end = hay.indexOf(0, p + 1);
+      if (end < 0) break;
+      found.add(hay.toString('utf8', p + 1, end));
+    }
+    return [...found];
+  }
 }

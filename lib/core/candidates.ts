@@ -16,10 +16,9 @@ export interface Candidate {
 }
 
 /**
- * Per target BTF: flavored names (`x___y`) grouped by essential name. The name index of
- * Btf answers exact names only; flavored kernel types exist (vmlinux has `nf_conn___init`),
- * so they are found once by one pass over the string section, which is far cheaper than
- * decoding every type.
+ * Per target BTF: flavored names (`x___y`) by essential name. The name index of Btf answers
+ * exact names only; flavored kernel types exist (vmlinux has `nf_conn___init`), so each
+ * essential name's flavors are found by one native search of the string section.
  */
 const flavoredNames = new WeakMap<Btf, Map<string, string[]>>();
 
@@ -46,7 +45,7 @@ export function findCandidates(local: Btf, rootId: number, targets: readonly Btf
 
 /** Own types of `btf` whose essential name is `name` and whose kind fits `localType`, by id. */
 function collect(btf: Btf, name: string, localType: BtfType): Candidate[] {
-  const names = [name, ...(flavorsOf(btf).get(name) ?? [])];
+  const names = [name, ...flavorsOf(btf, name)];
   const ids = new Set<number>();
   for (const n of names) {
     for (const t of btf.findAllByName(n, undefined, { ownOnly: true })) {
@@ -56,23 +55,17 @@ function collect(btf: Btf, name: string, localType: BtfType): Candidate[] {
   return [...ids].sort((a, b) => a - b).map((id) => ({ btf, id }));
 }
 
-function flavorsOf(btf: Btf): Map<string, string[]> {
-  let map = flavoredNames.get(btf);
-  if (map) return map;
-  map = new Map();
-  // Split BTF: strings below the base's length belong to the base, whose types we skip.
-  let off = btf.base?.stringsLength ?? 0;
-  while (off < btf.stringsLength) {
-    const s = btf.stringAt(off);
-    const essential = s.length > 4 ? essentialName(s) : s;
-    if (essential !== s) {
-      const list = map.get(essential) ?? [];
-      if (!list.includes(s)) list.push(s);
-      map.set(essential, list);
-    }
-    // Always advances by at least the NUL, so the walk ends even on odd input.
-    off += Buffer.byteLength(s) + 1;
+/** Flavored names (`name___x`) in `btf`'s own strings whose essential name is `name`. */
+function flavorsOf(btf: Btf, name: string): string[] {
+  let byName = flavoredNames.get(btf);
+  if (!byName) {
+    byName = new Map();
+    flavoredNames.set(btf, byName);
   }
-  flavoredNames.set(btf, map);
-  return map;
+  let list = byName.get(name);
+  if (!list) {
+    list = btf.stringsWithPrefix(`${name}___`).filter((s) => essentialName(s) === name);
+    byName.set(name, list);
+  }
+  return list;
 }

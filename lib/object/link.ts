@@ -1,56 +1,101 @@
 import { BpfError } from '../errors';
 import {
-  BpfAttachType, Fd, LinkInfo, linkCreate, linkDetach, linkGetInfo, linkUpdate, mapDeleteElem, mapUpdateElem, objPin,
+  BpfAttachType, BpfLinkType, Fd, LinkInfo, linkCreate, linkDetach, linkGetInfo, linkUpdate, mapUpdateElem,
 } from '../sys';
+import { LegacyRegistration } from './legacy-registration';
+import { withRegistrationHint } from './link-hints';
+import { pinObject } from './pin';
 import type { StructOpsMap } from './struct-ops-map';
 
+/** Options of {@link StructOpsMap.attach}. */
 export interface AttachOptions {
   /**
    * Legacy (`.struct_ops`) maps only: keep the registration after this process exits.
-   * Without it, close() unregisters. Link-based maps cannot persist without pinning.
+   * Without it, close() or the end of the process unregisters. A link-based registration
+   * outlives the process only by pinning the link ({@link BpfLink.pin}).
+   * @default false
    */
   persist?: boolean;
+}
+
+/** Options of {@link BpfLink.update}. */
+export interface UpdateOptions {
+  /**
+   * Swap only if the link still points at this map (BPF_F_REPLACE): a struct_ops map of
+   * this process, or an fd of the map (e.g. opened by id). Otherwise the update fails with
+   * EPERM and the link is unchanged.
+   */
+  expected?: StructOpsMap | Fd;
 }
 
 const KEY0 = Buffer.alloc(4);
 
 /**
- * One registration of a struct_ops map. For `.struct_ops.link` maps it owns a BPF link fd
- * (closing it unregisters; a crashed process leaves nothing behind). For legacy maps it
- * stands for the map's registration, which `close()` ends with BPF_MAP_DELETE_ELEM.
+ * One registration of a struct_ops map.
+ *
+ * - `.struct_ops.link` maps: a BPF link (BPF_LINK_CREATE). The registration lasts while a
+ *   reference holds the link: this handle's fd or a pin. It ends when the last one goes,
+ *   also when the process crashes or is killed, so links are crash-safe. Keep a reference:
+ *   a link handle that is garbage collected closes its fd.
+ * - `.struct_ops` (legacy) maps: the map itself is registered (BPF_MAP_UPDATE_ELEM) and
+ *   stays so until its element is deleted. `close()` does that; without `persist` (or a
+ *   pinned map) a process 'exit' hook does it too. SIGKILL (or any signal the process
+ *   does not handle) runs no hook, so such a legacy registration survives a crash.
+ *
+ * @example
+ * const link = await obj.structOps.get('mycc')!.attach();
+ * link.pin('/sys/fs/bpf/mycc');   // link maps: survive this process
+ * link.close();                   // drop this fd; the pin keeps it registered
  */
 export class BpfLink {
-  #map: StructOpsMap;
+  #map: StructOpsMap | undefined;
   #fd: Fd | undefined;
+  #legacy: LegacyRegistration | undefined;
   #closed = false;
-  readonly persist: boolean;
 
-  private constructor(map: StructOpsMap, fd: Fd | undefined, persist: boolean) {
+  private constructor(map: StructOpsMap | undefined, fd: Fd | undefined, legacy: LegacyRegistration | undefined) {
     this.#map = map;
     this.#fd = fd;
-    this.persist = persist;
+    this.#legacy = legacy;
   }
 
   /** @internal Registers `map` (see StructOpsMap.attach). */
   static attach(map: StructOpsMap, options: AttachOptions): BpfLink {
-    const where = { map: map.name };
+    if (map.isLink && options.persist) {
+      throw new BpfError(`struct_ops ${map.name}: a link-based registration cannot persist by itself`, {
+        code: 'EINVAL', map: map.name,
+        hint: 'attach without persist and pin the link (link.pin(path)), or put the variable in SEC(".struct_ops")',
+      });
+    }
     try {
       setValue(map);
-      if (!map.isLink) return new BpfLink(map, undefined, options.persist === true);
-      if (options.persist) {
-        throw new BpfError(`struct_ops ${map.name}: link-based registrations end with the process; pin the link instead`, {
-          ...where, code: 'EINVAL',
-        });
-      }
+      if (!map.isLink) return new BpfLink(map, undefined, new LegacyRegistration(map, options.persist === true));
       const fd = linkCreate({ mapFd: map.fd, attachType: BpfAttachType.STRUCT_OPS });
-      return new BpfLink(map, fd, false);
+      return new BpfLink(map, fd, undefined);
     } catch (err) {
-      throw withHint(err, map);
+      throw withRegistrationHint(err, map, 'attach');
     }
   }
 
-  /** The struct_ops map currently behind this registration. */
-  get map(): StructOpsMap {
+  /**
+   * @internal Wraps an fd of an existing struct_ops link (from a pin or an id).
+   * @throws {BpfError} EINVAL when it is a link of another kind.
+   */
+  static fromFd(fd: Fd, where: string): BpfLink {
+    const info = linkGetInfo(fd);
+    if (info.type !== BpfLinkType.STRUCT_OPS) {
+      throw new BpfError(`${where} is a ${BpfLinkType[info.type] ?? info.type} link, not a struct_ops link`, {
+        code: 'EINVAL', hint: 'pass the pin of a struct_ops link (e.g. from struct-ops register --pin-dir)',
+      });
+    }
+    return new BpfLink(undefined, fd, undefined);
+  }
+
+  /**
+   * The struct_ops map of this process behind the registration. Undefined for a link opened
+   * from a pin or by id (its map belongs to another process: see `info().structOpsMapId`).
+   */
+  get map(): StructOpsMap | undefined {
     return this.#map;
   }
 
@@ -59,58 +104,103 @@ export class BpfLink {
     return this.#fd !== undefined;
   }
 
+  /** Legacy registrations: kept after the process exits (`persist`, or the map is pinned). */
+  get persist(): boolean {
+    return this.#legacy?.kept ?? false;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** The link fd. @throws {BpfError} for legacy registrations or after close(). */
+  /** The link fd. @throws {BpfError} EBADF for legacy registrations or after close(). */
   get fd(): Fd {
-    if (!this.#fd || this.#fd.closed) throw new BpfError('not a live BPF link', { code: 'EBADF', map: this.#map.name });
+    if (!this.#fd || this.#fd.closed) {
+      throw new BpfError(this.#fd ? 'the link is closed' : `struct_ops ${this.#map?.name} is registered without a link`, {
+        code: 'EBADF', map: this.#map?.name,
+      });
+    }
     return this.#fd;
   }
 
-  /** Kernel link id. */
+  /** Kernel link id. @throws {BpfError} EBADF for legacy registrations or after close(). */
   get id(): number {
     return this.info().id;
   }
 
+  /** Kernel view of the link; `structOpsMapId` is 0 after {@link detach}. */
   info(): LinkInfo {
     return linkGetInfo(this.fd);
   }
 
   /**
-   * Atomically replaces the implementation behind a live link with another struct_ops map
-   * of the same kernel type (BPF_LINK_UPDATE). With `expected`, the update only happens if
-   * the link still points at that map (BPF_F_REPLACE).
+   * Atomically replaces the implementation behind a live link with another loaded
+   * `.struct_ops.link` map (BPF_LINK_UPDATE), possibly of another object: new callbacks
+   * take over on the fly, running connections keep going. The kernel struct must be the
+   * same and, for TCP, the algorithm name too. The link then holds the new map, so its
+   * object may be closed.
    *
-   * @throws {BpfError} EINVAL for a different kernel type or (TCP) a different algorithm name.
+   * @throws {BpfError} EINVAL (different struct or algorithm name, or a legacy map);
+   *   EPERM when `expected` is not the current map; EOPNOTSUPP on a legacy registration.
    */
-  update(map: StructOpsMap, options: { expected?: StructOpsMap } = {}): void {
+  update(map: StructOpsMap, options: UpdateOptions = {}): void {
     if (!this.isLink) {
-      throw new BpfError(`struct_ops ${this.#map.name} is registered without a link; only links can be updated`, {
-        code: 'EOPNOTSUPP', map: this.#map.name, hint: 'put the variable in SEC(".struct_ops.link")',
+      throw new BpfError(`struct_ops ${this.#map?.name} is registered without a link; only links can be updated`, {
+        code: 'EOPNOTSUPP', map: this.#map?.name, hint: 'put the variable in SEC(".struct_ops.link")',
       });
     }
+    if (!map.isLink) {
+      throw new BpfError(`struct_ops ${map.name} is a legacy .struct_ops map; a link can only switch to a .struct_ops.link map`, {
+        code: 'EINVAL', map: map.name, hint: 'put the new variable in SEC(".struct_ops.link")',
+      });
+    }
+    const expected = options.expected;
     try {
       setValue(map);
-      linkUpdate(this.fd, map.fd, options.expected ? { oldFd: options.expected.fd } : undefined);
+      const oldFd = expected === undefined ? undefined : expected instanceof Fd ? expected : expected.fd;
+      linkUpdate(this.fd, map.fd, { oldFd });
     } catch (err) {
-      throw withHint(err, map);
+      throw withRegistrationHint(err, map, 'update');
     }
     this.#map = map;
   }
 
-  /** Pins the link at a bpffs path so it outlives this process. */
+  /**
+   * Pins the link at `path` on a BPF filesystem, so the registration outlives this
+   * process; creates missing directories and mounts bpffs if needed (see ensureBpffsDir).
+   * Undo with {@link unpin}, or end the registration with {@link detach}.
+   *
+   * @throws {BpfError} EOPNOTSUPP for legacy registrations (pin the map instead); EEXIST
+   *   when the path exists; the pin-directory errors of ensureBpffsDir.
+   */
   pin(path: string): void {
-    objPin(this.fd, path);
+    if (!this.isLink) {
+      throw new BpfError(`struct_ops ${this.#map?.name} is registered without a link; there is no link to pin`, {
+        code: 'EOPNOTSUPP', map: this.#map?.name,
+        hint: 'pin the map instead (map.pin(path)) or attach with { persist: true }',
+      });
+    }
+    pinObject(this.fd, path);
   }
 
-  /** Unregisters now (BPF_LINK_DETACH) while keeping the fd; the link then points at no map. */
+  /**
+   * Ends the registration now, even if other fds or pins still hold the link
+   * (BPF_LINK_DETACH; the link stays open and points at no map). For a legacy
+   * registration: BPF_MAP_DELETE_ELEM, like close().
+   */
   detach(): void {
+    if (this.#legacy) {
+      this.close();
+      return;
+    }
     linkDetach(this.fd);
   }
 
-  /** Ends the registration: closes the link fd, or deletes the legacy map's element. */
+  /**
+   * Releases this handle. For a link: closes its fd, which ends the registration unless
+   * a pin or another process's fd still holds the link. For a legacy registration: ends it
+   * (BPF_MAP_DELETE_ELEM), even with `persist`; doing nothing is how to keep it.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -118,14 +208,7 @@ export class BpfLink {
       this.#fd.close();
       return;
     }
-    if (this.#map.loaded) {
-      try {
-        mapDeleteElem(this.#map.fd, KEY0);
-      } catch (err) {
-        // Already unregistered (e.g. by `struct-ops unregister`): nothing left to do.
-        if ((err as BpfError).code !== 'ENOENT') throw err;
-      }
-    }
+    this.#legacy?.unregister();
   }
 
   [Symbol.dispose](): void {
@@ -133,7 +216,7 @@ export class BpfLink {
   }
 }
 
-/** Writes the kernel value once; a link map that already holds it answers EBUSY. */
+/** Writes the kernel value; a link map already holding it answers EBUSY, which is fine. */
 function setValue(map: StructOpsMap): void {
   try {
     mapUpdateElem(map.fd, KEY0, map.kernelValue, 0);
@@ -141,18 +224,4 @@ function setValue(map: StructOpsMap): void {
     if (map.isLink && (err as BpfError).code === 'EBUSY') return;
     throw err;
   }
-}
-
-function withHint(err: unknown, map: StructOpsMap): unknown {
-  if (!(err instanceof BpfError)) return err;
-  const e = err as { map?: string; hint?: string };
-  e.map ??= map.name;
-  if (e.hint === undefined) {
-    if (err.code === 'EEXIST') e.hint = 'a struct_ops with the same name (e.g. TCP congestion control name) is already registered';
-    else if (err.code === 'EBUSY') e.hint = 'this map is already registered; close its link first';
-    else if (err.code === 'EINVAL' && map.kernelTypeName === 'tcp_congestion_ops') {
-      e.hint = 'the kernel rejected the value: check ssthresh/undo_cwnd/cong_avoid (or cong_control) are set and, for updates, that the name is the same';
-    }
-  }
-  return err;
 }

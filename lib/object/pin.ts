@@ -1,0 +1,133 @@
+/**
+ * bpffs helpers: make sure a directory is on a BPF filesystem (mounting one when needed, as
+ * bpftool does), pin an object there, and remove a pin.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync, statfsSync, unlinkSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+import { BpfError } from '../errors';
+import { FdLike, objPin } from '../sys';
+
+/** statfs f_type of a BPF filesystem (BPF_FS_MAGIC in linux/magic.h). */
+export const BPFFS_MAGIC = 0xcafe4a11;
+
+/** Where systemd (and bpftool's default) mount bpffs. */
+export const BPFFS_ROOT = '/sys/fs/bpf';
+
+const NOT_BPFFS_HINT = `use a path under ${BPFFS_ROOT}, or mount a BPF filesystem first: mount -t bpf bpf DIR`;
+
+/** True when `path` exists and lies on a BPF filesystem. */
+export function isBpffs(path: string): boolean {
+  try {
+    return statfsSync(path).type === BPFFS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes `dir` a directory on a BPF filesystem, creating parent directories inside bpffs.
+ * When the nearest existing ancestor is not on bpffs, mounts one (`mount -t bpf bpf`):
+ * at {@link BPFFS_ROOT} for paths below it (sysfs allows no other directories there),
+ * otherwise at `dir` itself, which is created first (bpftool's create_and_mount_bpffs_dir).
+ * An existing non-empty directory is never mounted over, so no files get hidden.
+ *
+ * @returns the directory where a BPF filesystem was mounted, or undefined when none was needed.
+ * @throws {BpfError} when the directory is not on bpffs and cannot be made one
+ *   (ENOTEMPTY, ENOTDIR, EPERM when not root, or the mkdir error), with a hint.
+ */
+export function ensureBpffsDir(dir: string): string | undefined {
+  const abs = resolve(dir);
+  const existing = nearestExisting(abs);
+  if (!statSync(existing).isDirectory()) {
+    throw notBpffs(abs, 'ENOTDIR', `${existing} is not a directory`);
+  }
+  if (isBpffs(existing)) {
+    mkdirs(abs);
+    return undefined;
+  }
+  const mountPoint = abs === BPFFS_ROOT || abs.startsWith(BPFFS_ROOT + sep) ? BPFFS_ROOT : abs;
+  mkdirs(mountPoint);
+  if (readdirSync(mountPoint).length > 0) {
+    throw notBpffs(abs, 'ENOTEMPTY', `${mountPoint} is not on a BPF filesystem and is not empty (mounting bpffs there would hide its files)`);
+  }
+  try {
+    execFileSync('mount', ['-t', 'bpf', 'bpf', mountPoint], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim();
+    const code = process.geteuid?.() === 0 ? 'EIO' : 'EPERM';
+    throw notBpffs(abs, code, `mounting a BPF filesystem at ${mountPoint} failed${stderr ? `: ${stderr}` : ''}`, err);
+  }
+  if (!isBpffs(mountPoint)) throw notBpffs(abs, 'EIO', `${mountPoint} is still not on a BPF filesystem after mount`);
+  mkdirs(abs);
+  return mountPoint;
+}
+
+/**
+ * Pins a BPF object (link, map, program) at `path`, first making its directory a bpffs
+ * directory with {@link ensureBpffsDir}.
+ *
+ * @throws {BpfError} EEXIST when `path` exists; the errors of {@link ensureBpffsDir}; the
+ *   BPF_OBJ_PIN error otherwise.
+ */
+export function pinObject(fd: FdLike, path: string): void {
+  const abs = resolve(path);
+  if (exists(abs)) {
+    throw new BpfError(`cannot pin at ${abs}: the path exists`, {
+      code: 'EEXIST', hint: 'choose another path or remove the old pin (struct-ops unregister --pin PATH, or rm PATH)',
+    });
+  }
+  ensureBpffsDir(dirname(abs));
+  objPin(fd, abs);
+}
+
+/**
+ * Removes a pin (unlink). The pinned object lives on while other references (fds, links,
+ * a registration) hold it. Refuses paths that are not on bpffs, so it never deletes an
+ * ordinary file.
+ *
+ * @throws {BpfError} ENOENT when nothing is pinned at `path`; EINVAL when it is not on bpffs.
+ */
+export function unpin(path: string): void {
+  const abs = resolve(path);
+  if (!exists(abs)) throw new BpfError(`no pin at ${abs}`, { code: 'ENOENT', hint: 'check the path (ls the bpffs directory)' });
+  if (!isBpffs(abs)) throw notBpffs(abs, 'EINVAL', `${abs} is not on a BPF filesystem, so it is not a pin; refusing to delete it`);
+  try {
+    unlinkSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new BpfError(`cannot unpin ${abs}: ${(err as Error).message}`, { code, cause: err });
+  }
+}
+
+function notBpffs(path: string, code: string, why: string, cause?: unknown): BpfError {
+  return new BpfError(`cannot use ${path} for pins: ${why}`, { code, hint: NOT_BPFFS_HINT, cause });
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nearestExisting(abs: string): string {
+  let p = abs;
+  while (!exists(p)) {
+    const parent = dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  return p;
+}
+
+function mkdirs(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw notBpffs(dir, code, `cannot create the directory: ${(err as Error).message}`, err);
+  }
+}

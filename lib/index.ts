@@ -18,3 +18,5 @@ export type { BtfType } from './btf';
 export { BpfError, isBpfError } from './errors';
 export type { BpfErrorContext } from './errors';
 export { setCongestionControl, getCongestionControl } from './net/congestion';
+export { openPinnedLink, openLinkById, ensureBpffsDir, isBpffs, unpin, BPFFS_ROOT } from './object';
+export type { UpdateOptions } from './object';

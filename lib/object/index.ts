@@ -11,3 +11,7 @@ export type { DecodedValue } from './decode';
 export type {
   ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec, FunctionSpec, ExternSpec, InsnRelocation,
 } from './spec';
+export type { UpdateOptions } from './link';
+export { openPinnedLink, openLinkById } from './pinned-link';
+export { ensureBpffsDir, isBpffs, pinObject, unpin, BPFFS_MAGIC, BPFFS_ROOT } from './pin';
+export { structOpsName } from './link-hints';

@@ -1,7 +1,8 @@
 import { BpfError } from '../errors';
 import {
-  BpfMapType, Fd, MapInfo, mapDeleteElem, mapGetInfo, mapGetNextKey, mapLookupElem, mapUpdateElem, objPin,
+  BpfMapType, Fd, MapInfo, mapDeleteElem, mapGetInfo, mapGetNextKey, mapLookupElem, mapUpdateElem,
 } from '../sys';
+import { pinObject } from './pin';
 import type { MapSpec } from './spec';
 
 /** A key as given by callers: a Buffer of keySize bytes, or a number for 4/8-byte keys. */
@@ -114,9 +115,9 @@ export class BpfMap {
     }
   }
 
-  /** Pins the map at a bpffs path. */
+  /** Pins the map at a bpffs path (creating directories and mounting bpffs if needed). */
   pin(path: string): void {
-    objPin(this.fd, path);
+    pinObject(this.fd, path);
   }
 
   /** @internal */

@@ -16,6 +16,7 @@ export class StructOpsMap extends BpfMap {
   #programs: Map<string, BpfProgram>;
   #plan: StructOpsPlan | undefined;
   #value: Buffer | undefined;
+  #pinned = false;
 
   /** @internal */
   constructor(spec: StructOpsSpec, programs: Map<string, BpfProgram>) {
@@ -59,7 +60,7 @@ export class StructOpsMap extends BpfMap {
    * Registers the struct_ops with the kernel. `.struct_ops.link` maps register through
    * BPF_LINK_CREATE and end when the link's last fd closes (also when the process dies);
    * legacy `.struct_ops` maps register with BPF_MAP_UPDATE_ELEM and stay registered until
-   * `link.close()` deletes the element.
+   * `link.close()` deletes the element, or this process exits (unless `persist` or pinned).
    *
    * @throws {BpfError} e.g. EEXIST when a TCP congestion control of the same name exists.
    * @example
@@ -68,6 +69,17 @@ export class StructOpsMap extends BpfMap {
    */
   async attach(options: AttachOptions = {}): Promise<BpfLink> {
     return BpfLink.attach(this, options);
+  }
+
+  /** True once pin() succeeded: a legacy registration of a pinned map outlives the process. */
+  get pinned(): boolean {
+    return this.#pinned;
+  }
+
+  /** Pins the map (see BpfMap.pin); a legacy registration then persists after exit. */
+  override pin(path: string): void {
+    super.pin(path);
+    this.#pinned = true;
   }
 
   /** @internal */

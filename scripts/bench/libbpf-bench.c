@@ -6,9 +6,11 @@
  *
  *   libbpf-bench btf            {"mode":"btf","ms":...}
  *       btf__load_vmlinux_btf() + btf__find_by_name_kind("tcp_congestion_ops")
- *   libbpf-bench load FILE MAP  {"mode":"load","ms":...}
- *       bpf_object__open_file + bpf_object__load + bpf_map__attach_struct_ops(MAP)
- *       + bpf_link__destroy + bpf_object__close
+ *   libbpf-bench load FILE MAP  {"mode":"load","ms":...,"attach_ms":...,"close_ms":...}
+ *       attach_ms: bpf_object__open_file + bpf_object__load + bpf_map__attach_struct_ops(MAP)
+ *       close_ms:  bpf_link__destroy + bpf_object__close (for a legacy map the destroy is
+ *                  BPF_MAP_DELETE_ELEM, which waits for an RCU grace period in the kernel)
+ *       ms:        both together
  *
  * Exit status 1 (message on stderr) when any step fails. Needs root for load.
  * Build: gcc -O2 -o libbpf-bench libbpf-bench.c -lbpf   (see scripts/bench.sh)
@@ -67,7 +69,7 @@ static int bench_load(const char *file, const char *map_name)
 	struct bpf_object *obj;
 	struct bpf_link *link;
 	struct bpf_map *map;
-	double t0, t1;
+	double t0, t1, t2;
 	int err;
 
 	t0 = now_ms();
@@ -90,10 +92,12 @@ static int bench_load(const char *file, const char *map_name)
 		bpf_object__close(obj);
 		return fail("bpf_map__attach_struct_ops", err);
 	}
+	t1 = now_ms();
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
-	t1 = now_ms();
-	printf("{\"mode\":\"load\",\"ms\":%.3f}\n", t1 - t0);
+	t2 = now_ms();
+	printf("{\"mode\":\"load\",\"ms\":%.3f,\"attach_ms\":%.3f,\"close_ms\":%.3f}\n",
+	       t2 - t0, t1 - t0, t2 - t1);
 	return 0;
 }
 

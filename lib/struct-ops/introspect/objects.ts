@@ -6,7 +6,7 @@
  */
 import { isBpfError } from '../../errors';
 import {
-  BpfLinkType, BpfMapType, Fd, MapInfo, linkGetFdById, linkGetInfo, linkGetNextId, mapGetFdById, mapGetInfo,
+  BpfLinkType, BpfMapType, Fd, type MapInfo, linkGetFdById, linkGetInfo, linkGetNextId, mapGetFdById, mapGetInfo,
   mapGetNextId,
 } from '../../sys';
 

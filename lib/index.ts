@@ -20,3 +20,4 @@ export type { BpfErrorContext } from './errors';
 export { setCongestionControl, getCongestionControl } from './net/congestion';
 export { openPinnedLink, openLinkById, ensureBpffsDir, isBpffs, unpin, BPFFS_ROOT } from './object';
 export type { UpdateOptions } from './object';
+export type { ShadowField, StructOpsValue, TypedMap } from './struct-ops/shadow';

@@ -35,14 +35,24 @@ mkdir -p "$BUILD"
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 
-# run IMPL MODE CMD... : RUNS fresh processes, append "MODE IMPL ms" per success
+# field KEY LINE : the number after "KEY": in a JSON line, or nothing
+field() { sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p" <<<"$2" | tail -n1; }
+
+# run IMPL MODE CMD... : RUNS fresh processes, append "ROW IMPL ms" per success;
+# a load run gives three rows: attach (open+load+attach), close, and total
 run() {
   local impl="$1" mode="$2"; shift 2
-  local i out ms fails=0 err=""
+  local i out ms a c fails=0 err=""
   for ((i = 0; i < RUNS; i++)); do
     if out="$("$@" 2>&1)"; then
-      ms="$(sed -n 's/.*"ms":\([0-9.eE+-]*\).*/\1/p' <<<"$out" | tail -n1)"
-      if [ -n "$ms" ]; then echo "$mode $impl $ms" >>"$results"; continue; fi
+      ms="$(field ms "$out")"
+      if [ "$mode" = load ]; then
+        a="$(field attach_ms "$out")"; c="$(field close_ms "$out")"
+        if [ -n "$ms" ] && [ -n "$a" ] && [ -n "$c" ]; then
+          printf '%s %s %s\n' attach "$impl" "$a" close "$impl" "$c" total "$impl" "$ms" >>"$results"
+          continue
+        fi
+      elif [ -n "$ms" ]; then echo "$mode $impl $ms" >>"$results"; continue; fi
     fi
     fails=$((fails + 1)); err="$(tail -n1 <<<"$out")"
   done
@@ -66,14 +76,20 @@ median() { # MODE IMPL -> median ms or "n/a"
 }
 count() { awk -v m="$1" -v i="$2" '$1 == m && $2 == i' "$results" | wc -l; }
 
-printf '%-20s %18s %18s %12s\n' "mode" "libbpf median ms" "ours median ms" "ours/libbpf"
-for mode in btf load; do
-  a="$(median "$mode" libbpf)"; b="$(median "$mode" ours)"
+echo "load: $(basename "$FILE") map $MAP"
+printf '%-24s %18s %18s %12s\n' "mode" "libbpf median ms" "ours median ms" "ours/libbpf"
+for row in btf attach close total; do
+  a="$(median "$row" libbpf)"; b="$(median "$row" ours)"
   ratio="n/a"
   if [ "$a" != n/a ] && [ "$b" != n/a ]; then
     ratio="$(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2fx", b / a; else print "n/a" }')"
   fi
-  label="$mode"; [ "$mode" = load ] && label="load $MAP"
-  printf '%-20s %18s %18s %12s\n' "$label" "$a ($(count "$mode" libbpf))" "$b ($(count "$mode" ours))" "$ratio"
+  case "$row" in
+    attach) label="open+load+attach" ;;
+    close) label="detach+close" ;;
+    total) label="load total" ;;
+    *) label="$row" ;;
+  esac
+  printf '%-24s %18s %18s %12s\n' "$label" "$a ($(count "$row" libbpf))" "$b ($(count "$row" ours))" "$ratio"
 done
 echo "(n) = successful runs out of $RUNS" >&2

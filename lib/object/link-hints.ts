@@ -33,6 +33,9 @@ export function withRegistrationHint(err: unknown, map: StructOpsMap, step: Regi
   e.map ??= map.name;
   const name = structOpsName(map);
   const tcp = map.kernelTypeName === 'tcp_congestion_ops';
+  if (step === 'update' && err.command === 'BPF_LINK_UPDATE') {
+    e.message = `struct_ops ${map.name}: cannot switch the link to this map${name ? ` (${name})` : ''}: ${e.message}`;
+  }
   if (err.code === 'EEXIST' && step === 'attach') {
     e.message = `struct_ops ${map.name}: name taken: a ${map.kernelTypeName}${name ? ` named ${name}` : ''} is already registered (${e.message})`;
     e.hint = tcp

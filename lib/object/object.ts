@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { BpfError } from '../errors';
 import type { Fd } from '../sys';
 import { decodeValue, DecodedValue } from './decode';
+import { encodeScalar, EncodableValue } from './encode';
 import { datasecVars, findDatasec } from './open/btf-fixup';
 import { loadObjectSpec } from './open';
 import { KernelBtfs } from './load/kernel-btfs';
@@ -37,7 +38,7 @@ export class BpfObject {
     this.programs = new Map(spec.programs.map((p) => [p.name, new BpfProgram(p)]));
     this.structOps = new Map(spec.structOps.map((s) => {
       const bound = new Map([...s.programs].map(([member, prog]) => [member, this.programs.get(prog)!]));
-      return [s.name, new StructOpsMap(s, bound)];
+      return [s.name, new StructOpsMap(s, bound, this)];
     }));
     this.maps = new Map<string, BpfMap>(spec.maps.map((m) => [m.name, new BpfMap(m)]));
     for (const [name, map] of this.structOps) this.maps.set(name, map);
@@ -64,6 +65,7 @@ export class BpfObject {
     }
     this.#state = 'loading';
     for (const p of this.programs.values()) p.lock();
+    for (const m of this.structOps.values()) m.lock();
     const kernel = new KernelBtfs();
     const plainMaps = new Map([...this.maps].filter(([, m]) => !(m instanceof StructOpsMap)));
     try {
@@ -100,6 +102,36 @@ export class BpfObject {
       out[v.name] = decodeValue(this.spec.btf, v.type, bytes.subarray(offset, offset + size));
     }
     return out;
+  }
+
+  /**
+   * Sets global variables of a data section before load(), e.g. `.rodata` tunables
+   * (`const volatile` in C) that the verifier then sees as constants.
+   *
+   * @throws {BpfError} EBUSY after load() started; ENOENT for an unknown section or variable.
+   * @example
+   * obj.setGlobals('.rodata', { beta: 800, fast_convergence: false });
+   */
+  setGlobals(section: string, values: Record<string, EncodableValue>): void {
+    if (this.#state !== 'opened') {
+      throw new BpfError(`object ${this.name}: globals can only be set before load()`, { code: 'EBUSY', object: this.name });
+    }
+    const map = this.maps.get(section);
+    const datasec = findDatasec(this.spec.btf, section);
+    if (!map || map.spec.kind !== 'data' || !map.spec.initialData || !datasec) {
+      throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
+    }
+    const vars = datasecVars(this.spec.btf, datasec);
+    for (const [name, value] of Object.entries(values)) {
+      const v = vars.find((x) => x.v.name === name);
+      if (!v) {
+        throw new BpfError(`${section} has no variable ${name}`, {
+          code: 'ENOENT', object: this.name, section, hint: `variables: ${vars.map((x) => x.v.name).join(', ')}`,
+        });
+      }
+      const out = map.spec.initialData.subarray(v.offset, v.offset + v.size);
+      encodeScalar(this.spec.btf, v.v.type, value, out, `${section} ${name}`);
+    }
   }
 
   /** Releases every kernel object this object owns. Registered links are not affected. */

@@ -1,25 +1,38 @@
 import { BpfError } from '../errors';
+import type { Btf } from '../btf';
 import { BpfMapType } from '../sys';
 import type { StructOpsPlan } from '../struct-ops/plan';
+import { createShadowValue, shadowLayout, type StructOpsValue } from '../struct-ops/shadow';
 import { BpfLink, AttachOptions } from './link';
 import { BpfMap } from './map';
 import type { BpfProgram } from './program';
 import type { MapSpec, StructOpsSpec } from './spec';
 
+/** @internal The object a StructOpsMap belongs to, as its shadow value needs it (BpfObject). */
+export interface StructOpsOwner {
+  readonly spec: { readonly btf: Btf; readonly name: string; readonly path?: string };
+  readonly programs: ReadonlyMap<string, BpfProgram>;
+  readonly structOps: ReadonlyMap<string, StructOpsMap>;
+}
+
 /**
  * A struct_ops variable of the object: one kernel map of type BPF_MAP_TYPE_STRUCT_OPS whose
  * value is the kernel struct with program fds in its function-pointer members.
- * `attach()` registers it with the kernel subsystem (e.g. a TCP congestion control).
+ * `value` edits it before load; `attach()` registers it with the kernel subsystem (e.g. a
+ * TCP congestion control). `V` is the shadow value's type (see `struct-ops gen types`).
  */
-export class StructOpsMap extends BpfMap {
+export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<BpfProgram>> extends BpfMap {
   readonly structOps: StructOpsSpec;
   #programs: Map<string, BpfProgram>;
   #plan: StructOpsPlan | undefined;
   #value: Buffer | undefined;
   #pinned = false;
+  readonly #owner: StructOpsOwner;
+  #shadow: V | undefined;
+  #locked = false;
 
   /** @internal */
-  constructor(spec: StructOpsSpec, programs: Map<string, BpfProgram>) {
+  constructor(spec: StructOpsSpec, programs: Map<string, BpfProgram>, owner: StructOpsOwner) {
     const mapSpec: MapSpec = {
       name: spec.name, kernelName: spec.name.slice(0, 15), kind: 'struct_ops', type: BpfMapType.STRUCT_OPS,
       keySize: 4, valueSize: spec.data.length, maxEntries: 1, flags: 0, numaNode: 0, mapExtra: 0n,
@@ -28,6 +41,7 @@ export class StructOpsMap extends BpfMap {
     super(mapSpec);
     this.structOps = spec;
     this.#programs = programs;
+    this.#owner = owner;
   }
 
   /** Kernel struct this map implements, e.g. `tcp_congestion_ops`. */
@@ -43,6 +57,29 @@ export class StructOpsMap extends BpfMap {
   /** Member name -> program, as the object binds them. */
   get programs(): ReadonlyMap<string, BpfProgram> {
     return this.#programs;
+  }
+
+  /**
+   * The shadow value: the variable's members by name, typed from the object's BTF, editable
+   * until load() starts (same object every time). Integers/enums/chars are numbers (bigint
+   * beyond 32 bits), bools booleans, floats numbers, char arrays strings, function pointers
+   * a struct_ops program of this object or null; other members are read-only Buffer copies.
+   * Swapping a program in makes it load; one no map uses any more is not loaded.
+   *
+   * @throws {BpfError} on access: ENOENT for an unknown member (the message lists the
+   *   members), EINVAL/ERANGE for a value the member cannot hold, EOPNOTSUPP for a
+   *   read-only member kind, EBUSY for a write after load() started
+   * @example
+   * const obj = await openObject('reno.bpf.o');
+   * const reno = obj.structOps.get('reno')!;
+   * reno.value.name = 'so_reno2';
+   * reno.value.flags = 1; // TCP_CONG_NON_RESTRICTED
+   * reno.value.cong_avoid = obj.programs.get('other_cong_avoid')!;
+   * await obj.load();
+   */
+  get value(): V {
+    this.#shadow ??= this.#createShadow();
+    return this.#shadow;
   }
 
   /** The kernel value (with program fds) this map is registered with; set by load(). */
@@ -82,10 +119,31 @@ export class StructOpsMap extends BpfMap {
     this.#pinned = true;
   }
 
+  /** @internal Called when load() starts: the shadow value becomes read-only. */
+  lock(): void {
+    this.#locked = true;
+  }
+
   /** @internal */
   setPlan(plan: StructOpsPlan, value: Buffer): void {
     this.#plan = plan;
     this.#value = value;
     this.spec.valueSize = plan.kernel.valueSize;
+  }
+
+  #createShadow(): V {
+    const owner = this.#owner;
+    const { btf } = owner.spec;
+    return createShadowValue<BpfProgram>({
+      map: this.name,
+      object: owner.spec.path ?? owner.spec.name,
+      typeName: btf.typeName(this.structOps.typeId).replace(/^struct /, ''),
+      data: this.structOps.data,
+      members: shadowLayout(btf, this.structOps.typeId),
+      bindings: this.#programs,
+      locked: () => this.#locked,
+      owns: (p): p is BpfProgram => typeof (p as BpfProgram | null)?.name === 'string' && owner.programs.get((p as BpfProgram).name) === p,
+      inUse: (p) => [...owner.structOps.values()].some((m) => [...m.programs.values()].includes(p)),
+    }) as V;
   }
 }

@@ -115,6 +115,18 @@ describeKernel('loading and registering TCP congestion controllers', () => {
     expect(names).toEqual(expect.arrayContaining(['cubic_legacy', 'cubic_link']));
   });
 
+  test('.rodata tunables set before load reach the kernel and the program', async () => {
+    const obj = await open('cubic');
+    obj.setGlobals('.rodata', { initial_ssthresh: 7, beta: 600 });
+    await obj.load();
+    expect(obj.readGlobals('.rodata')).toMatchObject({ initial_ssthresh: 7, beta: 600 });
+    expect(() => obj.setGlobals('.rodata', { beta: 1 })).toThrow(expect.objectContaining({ code: 'EBUSY' }));
+    links.push(await obj.structOps.get('cubic_legacy')!.attach());
+    await pushTraffic('so_cubic', 4 * MiB);
+    // cu_init writes tp->snd_ssthresh = initial_ssthresh through CO-RE when it is non-zero.
+    expect(obj.readGlobals('.bss').init_calls).toBeGreaterThan(0n);
+  });
+
   test('an unused struct_ops program is skipped with a warning, not a failure', async () => {
     const obj = await open('warn_unused');
     await obj.load();

@@ -1,0 +1,129 @@
+import { Btf, BtfKind, type BtfComposite, type BtfType } from '../../btf';
+import { KernelBtfs } from '../../object/load/kernel-btfs';
+import { VALUE_TYPE_PREFIX } from '../names';
+import { declaration, functionPointerProto } from './declare';
+
+/** One member of a kernel struct_ops type. */
+export interface StructOpsTypeMember {
+  name: string;
+  /** Index in the struct: the expected_attach_type of a program for this member. */
+  index: number;
+  /** Byte offset in the struct. */
+  offset: number;
+  /** Size in bytes (rounded up for a bitfield). */
+  size: number;
+  /** Bitfield width in bits; 0 for ordinary members. */
+  bitfieldSize: number;
+  /** Function pointer (a program can implement it) or data. */
+  kind: 'function' | 'data';
+  /** C declaration, e.g. `u32 (*ssthresh)(struct sock *sk)` or `char name[16]`. */
+  declaration: string;
+  /**
+   * For function pointers whose prototype has no parameter names: the kernel stub function
+   * the names were taken from (e.g. `bpf_tcp_ca_ssthresh`), if one was found.
+   */
+  namesFrom?: string;
+}
+
+/** A struct_ops type the running kernel supports. */
+export interface StructOpsTypeInfo {
+  /** `'tcp_congestion_ops'`. */
+  name: string;
+  /** `'vmlinux'` or the module whose BTF defines it. */
+  module: string;
+  /** Id of `struct T` (programs' attach_btf_id). */
+  typeId: number;
+  /** Id of `struct bpf_struct_ops_T` (a map's btf_vmlinux_value_type_id). */
+  valueTypeId: number;
+  /** sizeof(struct bpf_struct_ops_T): a map's value size. */
+  valueSize: number;
+  /** sizeof(struct T). */
+  size: number;
+  members: StructOpsTypeMember[];
+}
+
+/**
+ * Lists the struct_ops types the running kernel and its loaded modules support: every
+ * `struct bpf_struct_ops_T` whose `data` member is `struct T`, in vmlinux then module
+ * order. Reads only /sys/kernel/btf (no privileges needed).
+ *
+ * @param name - only this type (`'tcp_congestion_ops'`; the `bpf_struct_ops_` prefix is
+ *   accepted too); an empty list when the kernel lacks it
+ * @throws {BpfError} when the kernel exposes no BTF.
+ * @example
+ * const [tcp] = listStructOpsTypes('tcp_congestion_ops');
+ * tcp.members.find((m) => m.name === 'ssthresh')?.declaration; // 'u32 (*ssthresh)(struct sock *sk)'
+ */
+export function listStructOpsTypes(name?: string): StructOpsTypeInfo[] {
+  const wanted = name?.startsWith(VALUE_TYPE_PREFIX) ? name.slice(VALUE_TYPE_PREFIX.length) : name;
+  const result: StructOpsTypeInfo[] = [];
+  for (const { btf, module } of new KernelBtfs().sources()) {
+    const funcs = functionsByName(btf);
+    for (const t of btf.types()) {
+      if (t.kind !== BtfKind.STRUCT || !t.name.startsWith(VALUE_TYPE_PREFIX)) continue;
+      const typeName = t.name.slice(VALUE_TYPE_PREFIX.length);
+      if (wanted !== undefined && typeName !== wanted) continue;
+      const info = describe(btf, t, typeName, module ?? 'vmlinux', funcs);
+      if (info) result.push(info);
+    }
+  }
+  return result;
+}
+
+/**
+ * The type's entry when `value` is a real struct_ops value type (`data` member of type
+ * `struct T`); other `bpf_struct_ops_*` structs (bpf_struct_ops_map, _link, ...) are not.
+ */
+function describe(btf: Btf, value: BtfComposite, name: string, module: string, funcs: Map<string, BtfType>): StructOpsTypeInfo | undefined {
+  const data = value.members.find((m) => m.name === 'data');
+  const t = data ? btf.resolve(data.type) : undefined;
+  if (t?.kind !== BtfKind.STRUCT || t.name !== name) return undefined;
+  const members = t.members.map((m, index): StructOpsTypeMember => {
+    const proto = m.bitfieldSize === 0 ? functionPointerProto(btf, m.type) : undefined;
+    const stub = proto && proto.params.some((p) => p.type !== 0 && p.name === '') ? stubFor(btf, funcs, name, m.name, proto.id) : undefined;
+    const names = stub ? paramNames(btf, stub) : [];
+    return {
+      name: m.name,
+      index,
+      offset: Math.floor(m.bitOffset / 8),
+      size: m.bitfieldSize > 0 ? Math.ceil(m.bitfieldSize / 8) : btf.sizeOf(m.type),
+      bitfieldSize: m.bitfieldSize,
+      kind: proto ? 'function' : 'data',
+      declaration: m.bitfieldSize > 0 ? `${declaration(btf, m.type, m.name)} : ${m.bitfieldSize}` : declaration(btf, m.type, m.name, names),
+      ...(stub ? { namesFrom: stub.name } : {}),
+    };
+  });
+  return { name, module, typeId: t.id, valueTypeId: value.id, valueSize: value.size, size: t.size, members };
+}
+
+function paramNames(btf: Btf, func: BtfType): string[] {
+  const proto = func.kind === BtfKind.FUNC ? btf.typeById(func.type) : undefined;
+  return proto?.kind === BtfKind.FUNC_PROTO ? proto.params.map((p) => p.name) : [];
+}
+
+/** This BTF's own FUNCs by name (kernel stubs are searched among them). */
+function functionsByName(btf: Btf): Map<string, BtfType> {
+  const funcs = new Map<string, BtfType>();
+  for (const t of btf.types()) if (t.kind === BtfKind.FUNC && !funcs.has(t.name)) funcs.set(t.name, t);
+  return funcs;
+}
+
+/**
+ * Finds the kernel's stub for a member, whose parameters are named. Since Linux 6.9 the
+ * cfi stubs follow `<T>__<member>` (the kernel reads `__nullable` hints from their
+ * parameter names); older subsystems name them `bpf_<subsystem>_<member>` (tcp:
+ * `bpf_tcp_ca_ssthresh`). A stub must have exactly the member's prototype.
+ */
+function stubFor(btf: Btf, funcs: Map<string, BtfType>, type: string, member: string, protoId: number): BtfType | undefined {
+  const proto = btf.typeById(protoId);
+  const same = (f: BtfType | undefined): boolean => {
+    if (f?.kind !== BtfKind.FUNC) return false;
+    const p = btf.typeById(f.type);
+    return p.kind === BtfKind.FUNC_PROTO && proto.kind === BtfKind.FUNC_PROTO && p.returnType === proto.returnType &&
+      p.params.length === proto.params.length && p.params.every((x, i) => x.type === proto.params[i].type && x.name !== '');
+  };
+  const exact = funcs.get(`${type}__${member}`);
+  if (same(exact)) return exact;
+  const matches = [...funcs.entries()].filter(([n, f]) => n.startsWith('bpf_') && n.endsWith(`_${member}`) && same(f));
+  return matches.length === 1 ? matches[0][1] : undefined;
+}

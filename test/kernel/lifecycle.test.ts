@@ -1,0 +1,156 @@
+import { BpfError, BpfLink, BpfObject, openObject } from '../../lib';
+import { availableCongestionControls } from '../../lib/cli/demo';
+import { linkGetFdById } from '../../lib/sys';
+import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
+import { Child, eventually, startChild } from '../helpers/child';
+import { unregisterLeftovers } from '../helpers/cleanup';
+import { fixture } from '../helpers/fixtures';
+import { describeKernel, openFdCount } from '../helpers/kernel';
+
+/** Child script: load FILE, attach MAP (ATTACH_OPTIONS json), report ids, then EXIT or wait to be killed. */
+const REGISTER = `(async () => {
+  const [file, names, options, then] = process.argv.slice(1);
+  const obj = await so.openObject(file);
+  await obj.load();
+  const out = [];
+  for (const name of names.split(',')) {
+    const map = obj.structOps.get(name);
+    const link = await map.attach(JSON.parse(options));
+    globalThis.keep = [...(globalThis.keep || []), link];
+    out.push({ name, mapId: map.id, linkId: link.isLink ? link.id : undefined });
+  }
+  send('ready', out);
+  if (then === 'wait') setInterval(() => {}, 1000);
+})().catch(fail);`;
+
+interface Ready { name: string; mapId: number; linkId?: number }
+
+const shownIds = (): number[] => structOpsShow().map((s) => s.id);
+const linkIds = (): number[] => (bpftoolJson<{ id: number }[]>('link', 'show') ?? []).map((l) => l.id);
+
+describeKernel('registration lifecycle', () => {
+  const objects: BpfObject[] = [];
+  const links: BpfLink[] = [];
+  const children: Child[] = [];
+  let baseline = 0;
+
+  const open = async (name: string): Promise<BpfObject> => {
+    const obj = await openObject(fixture(name));
+    objects.push(obj);
+    await obj.load();
+    return obj;
+  };
+
+  beforeAll(() => {
+    baseline = openFdCount();
+  });
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+      await c.exited;
+    }
+    for (const l of links.splice(0)) l.close();
+    for (const o of objects.splice(0)) o.close();
+    unregisterLeftovers(['reno', 'cubic_']);
+  });
+  afterAll(async () => {
+    expect(openFdCount()).toBe(baseline);
+    // Freed maps leave bpftool's list after an RCU grace period.
+    expect(await eventually(() => !structOpsShow().some((s) => ['reno', 'cubic_legacy', 'cubic_link'].includes(s.name)))).toBe(true);
+  });
+
+  test('close() ends both kinds: a link by closing its fd, a legacy map by MAP_DELETE_ELEM', async () => {
+    const cubic = await open('cubic');
+    const linked = await cubic.structOps.get('cubic_link')!.attach();
+    const reno = await open('reno');
+    const legacy = await reno.structOps.get('reno')!.attach();
+    links.push(linked, legacy);
+    expect(linked.isLink).toBe(true);
+    expect(legacy.isLink).toBe(false);
+    expect(legacy.persist).toBe(false);
+    expect(linked.info().structOpsMapId).toBe(cubic.structOps.get('cubic_link')!.id);
+    expect(linkIds()).toContain(linked.id);
+    expect(availableCongestionControls()).toEqual(expect.arrayContaining(['so_cubic_lnk', 'so_reno']));
+
+    const linkId = linked.id;
+    linked.close();
+    legacy.close();
+    expect(linked.closed && legacy.closed).toBe(true);
+    expect(availableCongestionControls()).not.toContain('so_cubic_lnk');
+    expect(availableCongestionControls()).not.toContain('so_reno');
+    expect(linkIds()).not.toContain(linkId);
+    expect(() => linkGetFdById(linkId)).toThrow(BpfError);
+    expect(() => linked.info()).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    legacy.close(); // a second close does nothing
+  });
+
+  test('a legacy registration still ends with close() after its object was closed (the map is found by id)', async () => {
+    const reno = await open('reno');
+    const map = reno.structOps.get('reno')!;
+    const mapId = map.id;
+    const link = await map.attach();
+    links.push(link);
+    reno.close();
+    expect(availableCongestionControls()).toContain('so_reno');
+    expect(shownIds()).toContain(mapId);
+    link.close();
+    expect(availableCongestionControls()).not.toContain('so_reno');
+    expect(await eventually(() => !shownIds().includes(mapId))).toBe(true);
+  });
+
+  test('a link-based registration cannot be made persistent (pin it instead)', async () => {
+    const cubic = await open('cubic');
+    const err = await cubic.structOps.get('cubic_link')!.attach({ persist: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BpfError);
+    expect(err).toMatchObject({ code: 'EINVAL', map: 'cubic_link' });
+    expect((err as BpfError).hint).toMatch(/pin the link/);
+    expect(availableCongestionControls()).not.toContain('so_cubic_lnk');
+  });
+
+  test('without persist, a legacy registration ends when its process exits normally (exit hook)', async () => {
+    const child = startChild(REGISTER, [fixture('reno'), 'reno', '{}', 'exit']);
+    children.push(child);
+    const [ready] = await child.waitFor<Ready[]>('ready');
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(availableCongestionControls()).not.toContain('so_reno');
+    expect(await eventually(() => !shownIds().includes(ready.mapId))).toBe(true);
+  });
+
+  test('with persist, a legacy registration outlives its process', async () => {
+    const child = startChild(REGISTER, [fixture('reno'), 'reno', '{"persist":true}', 'exit']);
+    children.push(child);
+    const [ready] = await child.waitFor<Ready[]>('ready');
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(availableCongestionControls()).toContain('so_reno');
+    expect(structOpsShow().find((s) => s.id === ready.mapId)).toEqual({ id: ready.mapId, name: 'reno', kernel_struct_ops: 'tcp_congestion_ops' });
+    expect(unregisterLeftovers(['reno'])).toEqual(['reno']);
+    expect(availableCongestionControls()).not.toContain('so_reno');
+  });
+
+  test('SIGKILL: link registrations vanish with the process', async () => {
+    const child = startChild(REGISTER, [fixture('cubic'), 'cubic_link', '{}', 'wait']);
+    children.push(child);
+    const [ready] = await child.waitFor<Ready[]>('ready');
+    expect(ready.linkId).toBeGreaterThan(0);
+    expect(availableCongestionControls()).toContain('so_cubic_lnk');
+    expect(shownIds()).toContain(ready.mapId);
+    expect(linkIds()).toContain(ready.linkId);
+
+    child.proc.kill('SIGKILL');
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await eventually(() => !availableCongestionControls().includes('so_cubic_lnk'))).toBe(true);
+    expect(await eventually(() => !shownIds().includes(ready.mapId))).toBe(true);
+    expect(linkIds()).not.toContain(ready.linkId);
+  });
+
+  test('SIGKILL runs no exit hook: a legacy registration survives it (documented limit)', async () => {
+    const child = startChild(REGISTER, [fixture('reno'), 'reno', '{}', 'wait']);
+    children.push(child);
+    const [ready] = await child.waitFor<Ready[]>('ready');
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    expect(availableCongestionControls()).toContain('so_reno');
+    expect(shownIds()).toContain(ready.mapId);
+    // afterEach's unregisterLeftovers removes it.
+  });
+});

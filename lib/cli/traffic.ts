@@ -10,8 +10,8 @@ export interface TrafficOptions {
   durationMs?: number;
   /** Give up (reject) after this long. */
   timeoutMs?: number;
-  /** Called every ~250 ms with the bytes received so far. */
-  onProgress?: (bytes: number, elapsedMs: number) => void;
+  /** Called every ~250 ms with the bytes received so far (and the sending socket, once connected). */
+  onProgress?: (bytes: number, elapsedMs: number, sender?: Socket) => void;
 }
 
 export interface TrafficResult {
@@ -43,7 +43,7 @@ export function loopbackTraffic(options: TrafficOptions): Promise<TrafficResult>
       peer.on('error', () => undefined);
     });
     const progress = options.onProgress
-      ? setInterval(() => options.onProgress!(received, Date.now() - started), 250)
+      ? setInterval(() => options.onProgress!(received, Date.now() - started, client), 250)
       : undefined;
     const timer = setTimeout(() => end(new Error(`loopback transfer timed out after ${received} bytes`)), timeoutMs);
     const end = (err?: Error): void => {

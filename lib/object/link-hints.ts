@@ -47,6 +47,8 @@ export function withRegistrationHint(err: unknown, map: StructOpsMap, step: Regi
     e.hint = tcp
       ? `a live update keeps the algorithm: the new map must implement the same kernel struct with the same .name${name ? ` (the new one is ${name})` : ''}, and be a .struct_ops.link map`
       : 'a live update needs a .struct_ops.link map of the same kernel struct';
+  } else if (err.code === 'ENOLINK') {
+    e.hint = 'the link is detached (it points at no map any more); register anew instead';
   } else if (err.code === 'EPERM' && step === 'update' && err.command === 'BPF_LINK_UPDATE') {
     e.hint = 'the link no longer points at the expected map (it was updated or detached meanwhile); read link.info() and retry';
   } else if (err.code === 'EINVAL' && tcp && e.hint === undefined) {

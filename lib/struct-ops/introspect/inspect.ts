@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { BtfKind, type BtfComposite } from '../../btf';
+import type { BtfComposite } from '../../btf';
 import { BpfError, isBpfError } from '../../errors';
 import { loadObjectSpec } from '../../object/open';
 import { KernelBtfs } from '../../object/load/kernel-btfs';
@@ -202,6 +202,3 @@ function inspectKsyms(spec: ObjectSpec, kernel: KernelBtfs, issues: InspectIssue
   }
   return result;
 }
-
-/** Kinds a struct_ops member can have, for callers that format member tables. */
-export const MEMBER_KINDS = [BtfKind.PTR] as const;

@@ -1,6 +1,7 @@
 import { Btf, BtfKind, type BtfComposite, type BtfType } from '../../btf';
 import { KernelBtfs } from '../../object/load/kernel-btfs';
 import { VALUE_TYPE_PREFIX } from '../names';
+import { ownNamesStartingWith } from './btf-names';
 import { declaration, functionPointerProto } from './declare';
 
 /** One member of a kernel struct_ops type. */
@@ -58,12 +59,12 @@ export function listStructOpsTypes(name?: string): StructOpsTypeInfo[] {
   const wanted = name?.startsWith(VALUE_TYPE_PREFIX) ? name.slice(VALUE_TYPE_PREFIX.length) : name;
   const result: StructOpsTypeInfo[] = [];
   for (const { btf, module } of new KernelBtfs().sources()) {
-    const funcs = functionsByName(btf);
-    for (const t of btf.types()) {
-      if (t.kind !== BtfKind.STRUCT || !t.name.startsWith(VALUE_TYPE_PREFIX)) continue;
-      const typeName = t.name.slice(VALUE_TYPE_PREFIX.length);
-      if (wanted !== undefined && typeName !== wanted) continue;
-      const info = describe(btf, t, typeName, module ?? 'vmlinux', funcs);
+    const names = wanted !== undefined ? [VALUE_TYPE_PREFIX + wanted] : ownNamesStartingWith(btf, VALUE_TYPE_PREFIX).sort();
+    let stubs: StubIndex | undefined;
+    for (const valueName of names) {
+      const t = btf.findByName(valueName, BtfKind.STRUCT, { ownOnly: true });
+      if (t?.kind !== BtfKind.STRUCT) continue;
+      const info = describe(btf, t, valueName.slice(VALUE_TYPE_PREFIX.length), module ?? 'vmlinux', () => (stubs ??= stubIndex(btf)));
       if (info) result.push(info);
     }
   }
@@ -74,13 +75,13 @@ export function listStructOpsTypes(name?: string): StructOpsTypeInfo[] {
  * The type's entry when `value` is a real struct_ops value type (`data` member of type
  * `struct T`); other `bpf_struct_ops_*` structs (bpf_struct_ops_map, _link, ...) are not.
  */
-function describe(btf: Btf, value: BtfComposite, name: string, module: string, funcs: Map<string, BtfType>): StructOpsTypeInfo | undefined {
+function describe(btf: Btf, value: BtfComposite, name: string, module: string, stubs: () => StubIndex): StructOpsTypeInfo | undefined {
   const data = value.members.find((m) => m.name === 'data');
   const t = data ? btf.resolve(data.type) : undefined;
   if (t?.kind !== BtfKind.STRUCT || t.name !== name) return undefined;
   const members = t.members.map((m, index): StructOpsTypeMember => {
     const proto = m.bitfieldSize === 0 ? functionPointerProto(btf, m.type) : undefined;
-    const stub = proto && proto.params.some((p) => p.type !== 0 && p.name === '') ? stubFor(btf, funcs, name, m.name, proto.id) : undefined;
+    const stub = proto && proto.params.some((p) => p.type !== 0 && p.name === '') ? stubFor(btf, stubs(), name, m.name, proto.id) : undefined;
     const names = stub ? paramNames(btf, stub) : [];
     return {
       name: m.name,
@@ -101,11 +102,13 @@ function paramNames(btf: Btf, func: BtfType): string[] {
   return proto?.kind === BtfKind.FUNC_PROTO ? proto.params.map((p) => p.name) : [];
 }
 
-/** This BTF's own FUNCs by name (kernel stubs are searched among them). */
-function functionsByName(btf: Btf): Map<string, BtfType> {
-  const funcs = new Map<string, BtfType>();
-  for (const t of btf.types()) if (t.kind === BtfKind.FUNC && !funcs.has(t.name)) funcs.set(t.name, t);
-  return funcs;
+/** Names of this BTF's own `bpf_*` strings: where older kernel stubs are found. */
+interface StubIndex {
+  bpfNames: string[];
+}
+
+function stubIndex(btf: Btf): StubIndex {
+  return { bpfNames: ownNamesStartingWith(btf, 'bpf_') };
 }
 
 /**
@@ -114,7 +117,7 @@ function functionsByName(btf: Btf): Map<string, BtfType> {
  * parameter names); older subsystems name them `bpf_<subsystem>_<member>` (tcp:
  * `bpf_tcp_ca_ssthresh`). A stub must have exactly the member's prototype.
  */
-function stubFor(btf: Btf, funcs: Map<string, BtfType>, type: string, member: string, protoId: number): BtfType | undefined {
+function stubFor(btf: Btf, stubs: StubIndex, type: string, member: string, protoId: number): BtfType | undefined {
   const proto = btf.typeById(protoId);
   const same = (f: BtfType | undefined): boolean => {
     if (f?.kind !== BtfKind.FUNC) return false;
@@ -122,8 +125,11 @@ function stubFor(btf: Btf, funcs: Map<string, BtfType>, type: string, member: st
     return p.kind === BtfKind.FUNC_PROTO && proto.kind === BtfKind.FUNC_PROTO && p.returnType === proto.returnType &&
       p.params.length === proto.params.length && p.params.every((x, i) => x.type === proto.params[i].type && x.name !== '');
   };
-  const exact = funcs.get(`${type}__${member}`);
+  const exact = btf.findByName(`${type}__${member}`, BtfKind.FUNC, { ownOnly: true });
   if (same(exact)) return exact;
-  const matches = [...funcs.entries()].filter(([n, f]) => n.startsWith('bpf_') && n.endsWith(`_${member}`) && same(f));
-  return matches.length === 1 ? matches[0][1] : undefined;
+  const matches = stubs.bpfNames
+    .filter((n) => n.endsWith(`_${member}`))
+    .flatMap((n) => btf.findAllByName(n, BtfKind.FUNC, { ownOnly: true }))
+    .filter(same);
+  return matches.length === 1 ? matches[0] : undefined;
 }

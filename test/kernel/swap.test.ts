@@ -1,0 +1,185 @@
+import type { Socket } from 'node:net';
+import { BpfError, BpfLink, BpfObject, openObject, setCongestionControl } from '../../lib';
+import { availableCongestionControls } from '../../lib/cli/demo';
+import { loopbackTraffic } from '../../lib/cli/traffic';
+import { structOpsShow } from '../helpers/bpftool';
+import { unregisterLeftovers } from '../helpers/cleanup';
+import { fixture, DEMO_OBJECT } from '../helpers/fixtures';
+import { describeKernel, openFdCount } from '../helpers/kernel';
+import { pushTraffic } from '../helpers/traffic';
+
+const COUNTERS = ['init_calls', 'ssthresh_calls', 'cong_avoid_calls', 'undo_cwnd_calls', 'cwnd_event_calls', 'set_state_calls', 'pkts_acked_calls'];
+type Counters = Record<string, bigint>;
+
+/** The cubic fixture's per-callback .bss counters. */
+function counters(obj: BpfObject): Counters {
+  const bss = obj.readGlobals('.bss');
+  return Object.fromEntries(COUNTERS.map((c) => [c, bss[c] as bigint]));
+}
+const total = (c: Counters): bigint => Object.values(c).reduce((a, b) => a + b, 0n);
+
+function catchBpf(fn: () => unknown): BpfError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(BpfError);
+    return e as BpfError;
+  }
+  throw new Error('expected a BpfError');
+}
+
+describeKernel('live swap through BPF_LINK_UPDATE', () => {
+  const objects: BpfObject[] = [];
+  const links: BpfLink[] = [];
+  let baseline = 0;
+  const open = async (path: string): Promise<BpfObject> => {
+    const obj = await openObject(path);
+    objects.push(obj);
+    await obj.load();
+    return obj;
+  };
+
+  beforeAll(() => {
+    baseline = openFdCount();
+  });
+  afterEach(() => {
+    for (const l of links.splice(0)) l.close();
+    for (const o of objects.splice(0)) o.close();
+    unregisterLeftovers(['cubic_']);
+  });
+  afterAll(() => {
+    expect(openFdCount()).toBe(baseline);
+    expect(availableCongestionControls()).not.toContain('so_cubic_lnk');
+  });
+
+  test('a running connection keeps moving data across the swap; callbacks move to the new programs', async () => {
+    // Two loads of one object: same algorithm (so_cubic_lnk), separate programs and .bss.
+    const a = await open(fixture('cubic'));
+    const b = await open(fixture('cubic'));
+    const mapA = a.structOps.get('cubic_link')!;
+    const mapB = b.structOps.get('cubic_link')!;
+    const link = await mapA.attach();
+    links.push(link);
+
+    const seen: { tick: number; bytes: number; a: Counters; b: Counters }[] = [];
+    let failure: unknown;
+    let tick = 0;
+    const result = await loopbackTraffic({
+      algorithm: 'so_cubic_lnk', durationMs: 3000, timeoutMs: 20000,
+      onProgress: (bytes: number, _ms: number, sender?: Socket) => {
+        try {
+          tick++;
+          seen.push({ tick, bytes, a: counters(a), b: counters(b) });
+          if (tick === 2) link.update(mapB, { expected: mapA });
+          // A socket keeps the ops it selected (the kernel holds a reference to them), so the
+          // live connection moves to the new programs when it selects the algorithm again.
+          if (tick === 5) setCongestionControl(sender!, 'so_cubic_lnk');
+        } catch (err) {
+          failure ??= err;
+        }
+      },
+    });
+    if (failure) throw failure;
+    const end = { a: counters(a), b: counters(b) };
+    const at = (t: number): (typeof seen)[number] => seen.find((s) => s.tick === t)!;
+
+    expect(result.algorithm).toBe('so_cubic_lnk');
+    // Data kept flowing on the one connection through every phase.
+    expect(seen.length).toBeGreaterThanOrEqual(9);
+    for (let t = 2; t <= 9; t++) expect(at(t).bytes).toBeGreaterThan(at(t - 1).bytes);
+    expect(result.bytes).toBeGreaterThan(at(9).bytes);
+
+    // Before the swap only A's callbacks ran.
+    expect(total(at(2).a)).toBeGreaterThan(0n);
+    expect(total(at(2).b)).toBe(0n);
+    // Swapped, not yet re-selected: the live socket still calls A's programs.
+    expect(total(at(5).a)).toBeGreaterThan(total(at(3).a));
+    expect(total(at(5).b)).toBe(0n);
+    // After re-selecting: A's counters stop, B's start (init once, then the per-ACK ones).
+    expect(total(at(6).a)).toBeGreaterThan(0n);
+    expect(end.a).toEqual(at(6).a);
+    expect(end.b.init_calls).toBe(1n);
+    expect(end.b.cong_avoid_calls).toBeGreaterThan(at(6).b.cong_avoid_calls);
+    expect(end.b.pkts_acked_calls).toBeGreaterThan(0n);
+
+    // The kernel agrees: the link points at B, one so_cubic_lnk is offered.
+    expect(link.info().structOpsMapId).toBe(mapB.id);
+    expect(link.map).toBe(mapB);
+    expect(availableCongestionControls().filter((n) => n === 'so_cubic_lnk')).toHaveLength(1);
+    expect(structOpsShow().map((s) => s.id)).toEqual(expect.arrayContaining([mapA.id, mapB.id]));
+
+    // New connections use B from the start.
+    await pushTraffic('so_cubic_lnk', 8 * 1024 * 1024);
+    expect(counters(b).init_calls).toBe(2n);
+    expect(counters(a)).toEqual(end.a);
+  });
+
+  test('the new object may be closed: the link holds its map', async () => {
+    const a = await open(fixture('cubic'));
+    const b = await open(fixture('cubic'));
+    const link = await a.structOps.get('cubic_link')!.attach();
+    links.push(link);
+    const idB = b.structOps.get('cubic_link')!.id;
+    link.update(b.structOps.get('cubic_link')!);
+    b.close();
+    a.close();
+    expect(link.info().structOpsMapId).toBe(idB);
+    expect(structOpsShow().map((s) => s.id)).toContain(idB);
+    expect((await pushTraffic('so_cubic_lnk', 4 * 1024 * 1024)).algorithm).toBe('so_cubic_lnk');
+    link.close();
+    expect(availableCongestionControls()).not.toContain('so_cubic_lnk');
+  });
+
+  test('expected map mismatch: BPF_F_REPLACE refuses with EPERM and the link is unchanged', async () => {
+    const a = await open(fixture('cubic'));
+    const b = await open(fixture('cubic'));
+    const c = await open(fixture('cubic'));
+    const link = await a.structOps.get('cubic_link')!.attach();
+    links.push(link);
+    const err = catchBpf(() => link.update(c.structOps.get('cubic_link')!, { expected: b.structOps.get('cubic_link')! }));
+    expect(err).toMatchObject({ code: 'EPERM', command: 'BPF_LINK_UPDATE', map: 'cubic_link' });
+    expect(err.message).toMatch(/cannot switch the link/);
+    expect(err.hint).toMatch(/no longer points at the expected map/);
+    expect(link.info().structOpsMapId).toBe(a.structOps.get('cubic_link')!.id);
+    expect(link.map).toBe(a.structOps.get('cubic_link'));
+  });
+
+  test('a different algorithm name: EINVAL with a hint naming it', async () => {
+    const a = await open(fixture('cubic'));
+    const demo = await open(DEMO_OBJECT);
+    const link = await a.structOps.get('cubic_link')!.attach();
+    links.push(link);
+    const err = catchBpf(() => link.update(demo.structOps.get('so_demo')!));
+    expect(err).toMatchObject({ code: 'EINVAL', command: 'BPF_LINK_UPDATE' });
+    expect(err.hint).toMatch(/same \.name.*so_demo/);
+    expect(link.info().structOpsMapId).toBe(a.structOps.get('cubic_link')!.id);
+    expect(availableCongestionControls()).not.toContain('so_demo');
+  });
+
+  test('legacy maps: no update of a legacy registration, no switch to a legacy map', async () => {
+    const a = await open(fixture('cubic'));
+    const link = await a.structOps.get('cubic_link')!.attach();
+    const legacy = await a.structOps.get('cubic_legacy')!.attach();
+    links.push(link, legacy);
+    expect(catchBpf(() => legacy.update(a.structOps.get('cubic_link')!))).toMatchObject({ code: 'EOPNOTSUPP' });
+    const err = catchBpf(() => link.update(a.structOps.get('cubic_legacy')!));
+    expect(err).toMatchObject({ code: 'EINVAL', map: 'cubic_legacy' });
+    expect(err.hint).toMatch(/struct_ops\.link/);
+  });
+
+  test('a detached link cannot be updated', async () => {
+    const a = await open(fixture('cubic'));
+    const b = await open(fixture('cubic'));
+    const link = await a.structOps.get('cubic_link')!.attach();
+    links.push(link);
+    link.detach();
+    expect(link.info().structOpsMapId).toBe(0);
+    expect(availableCongestionControls()).not.toContain('so_cubic_lnk');
+    const err = catchBpf(() => link.update(b.structOps.get('cubic_link')!));
+    expect(err.command).toBe('BPF_LINK_UPDATE');
+    expect(err.code).toBe('ENOLINK');
+    expect(err.hint).toMatch(/detached/);
+    link.detach(); // detaching twice is harmless
+    expect(link.info().structOpsMapId).toBe(0);
+  });
+});

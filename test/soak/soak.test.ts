@@ -1,0 +1,148 @@
+import { BpfObject, openObject } from '../../lib';
+import {
+  Fd, btfGetNextId, linkGetFdById, linkGetInfo, linkGetNextId, mapGetFdById, mapGetInfo, mapGetNextId,
+  progGetFdById, progGetInfo, progGetNextId,
+} from '../../lib/sys';
+import { loopbackTraffic } from '../../lib/cli/traffic';
+import { describeKernel, openFdCount } from '../helpers/kernel';
+import { fixture } from '../helpers/fixtures';
+
+// CI runs a short soak; `npm run soak` sets SOAK_CYCLES=1000 SOAK_ROUNDS=10.
+const CYCLES = Number(process.env.SOAK_CYCLES ?? 150);
+const ROUNDS = Number(process.env.SOAK_ROUNDS ?? 3);
+
+interface Snapshot {
+  fds: number;
+  maps: number;
+  progs: number;
+  links: number;
+  btfs: number;
+  rssMiB: number;
+}
+
+/** Counts kernel objects by id enumeration; `mine` filters out other processes' objects. */
+function countIds(next: (id: number) => number | null, mine: (id: number) => boolean = () => true): number {
+  let n = 0;
+  for (let id = next(0); id !== null; id = next(id)) {
+    try {
+      if (mine(id)) n++;
+    } catch {
+      // freed between the two calls
+    }
+  }
+  return n;
+}
+
+function infoOf<T>(open: (id: number) => Fd, get: (fd: Fd) => T): (id: number) => T {
+  return (id) => {
+    const fd = open(id);
+    try {
+      return get(fd);
+    } finally {
+      fd.close();
+    }
+  };
+}
+
+const mapName = infoOf(mapGetFdById, (fd) => mapGetInfo(fd).name);
+const progName = infoOf(progGetFdById, (fd) => progGetInfo(fd).name);
+const linkMapId = infoOf(linkGetFdById, (fd) => linkGetInfo(fd).structOpsMapId);
+/** The cubic fixture's maps are cubic.* / cubic_* / cu_*, its programs cu_*. */
+const isCubicMap = (id: number): boolean => /^(cubic|cu_)/.test(mapName(id));
+
+function snapshot(): Snapshot {
+  return {
+    fds: openFdCount(),
+    maps: countIds(mapGetNextId, isCubicMap),
+    progs: countIds(progGetNextId, (id) => progName(id).startsWith('cu_')),
+    links: countIds(linkGetNextId, (id) => { const m = linkMapId(id); return m !== undefined && m !== 0 && isCubicMap(m); }),
+    btfs: countIds(btfGetNextId),
+    rssMiB: Math.round(process.memoryUsage().rss / (1 << 20)),
+  };
+}
+
+function table(title: string, start: Snapshot, end: Snapshot): string {
+  const rows = (Object.keys(start) as (keyof Snapshot)[]).map(
+    (k) => `| ${k.padEnd(6)} | ${String(start[k]).padStart(6)} | ${String(end[k]).padStart(6)} |`);
+  return [title, '| what   |  start |    end |', '|--------|--------|--------|', ...rows].join('\n');
+}
+
+/**
+ * Kernel objects are freed asynchronously (after an RCU grace period); wait until the
+ * counts are at or below `bound` (or, without one, stop changing).
+ */
+async function settled(bound?: Snapshot): Promise<Snapshot> {
+  let s = snapshot();
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const t = snapshot();
+    const done = bound
+      ? t.maps <= bound.maps && t.progs <= bound.progs && t.links <= bound.links && t.btfs <= bound.btfs
+      : t.maps === s.maps && t.progs === s.progs && t.links === s.links && t.btfs === s.btfs;
+    s = t;
+    if (done && i >= 2) break;
+  }
+  return s;
+}
+
+describeKernel('leak and churn soak', () => {
+  test(`${CYCLES} open/load/attach/close cycles leave fds, kernel objects and RSS flat`, async () => {
+    // Warm up once so lazily built caches (kernel BTF index) are not counted as growth.
+    const warm = await openObject(fixture('cubic'));
+    await warm.load();
+    warm.close();
+    const start = await settled();
+    for (let i = 0; i < CYCLES; i++) {
+      const obj = await openObject(fixture('cubic'));
+      await obj.load();
+      const a = await obj.structOps.get('cubic_link')!.attach();
+      const b = await obj.structOps.get('cubic_legacy')!.attach();
+      a.close();
+      b.close();
+      obj.close();
+    }
+    const end = await settled(start);
+    console.log(table(`soak: ${CYCLES} open/load/attach/close cycles of cubic.bpf.o`, start, end));
+    expect({ ...end, rssMiB: 0 }).toEqual({ ...start, rssMiB: 0 });
+    expect(end.rssMiB - start.rssMiB).toBeLessThan(96);
+  }, 600000);
+
+  test(`${ROUNDS} rounds of register -> live traffic -> live swap -> unregister, no transfer fails`, async () => {
+    const start = await settled();
+    for (let round = 0; round < ROUNDS; round++) {
+      const objects: BpfObject[] = [];
+      try {
+        for (let i = 0; i < 2; i++) {
+          const obj = await openObject(fixture('cubic'));
+          await obj.load();
+          objects.push(obj);
+        }
+        const [a, b] = objects;
+        const link = await a.structOps.get('cubic_link')!.attach();
+        let oldCallsAtSwap: bigint | undefined;
+        const result = await loopbackTraffic({
+          algorithm: 'so_cubic_lnk',
+          durationMs: 1200,
+          timeoutMs: 60000,
+          onProgress: (_bytes, elapsed) => {
+            if (oldCallsAtSwap === undefined && elapsed >= 400) {
+              link.update(b.structOps.get('cubic_link')!);
+              oldCallsAtSwap = a.readGlobals('.bss').cong_avoid_calls as bigint;
+            }
+          },
+        });
+        expect(oldCallsAtSwap).toBeDefined();
+        expect(result.bytes).toBeGreaterThan(64 * 1024 * 1024);
+        // After the swap the new object's programs are the ones the kernel calls.
+        expect(b.readGlobals('.bss').cong_avoid_calls).toBeGreaterThan(0n);
+        expect(oldCallsAtSwap).toBeGreaterThan(0n);
+        link.close();
+      } finally {
+        for (const o of objects) o.close();
+      }
+    }
+    const end = await settled(start);
+    console.log(table(`soak: ${ROUNDS} rounds of register/traffic/swap/unregister`, start, end));
+    expect({ ...end, rssMiB: 0 }).toEqual({ ...start, rssMiB: 0 });
+  }, 600000);
+});

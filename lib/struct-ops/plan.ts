@@ -53,6 +53,10 @@ export function planStructOps(local: LocalStructOps, btf: Btf, kernel: KernelStr
     const program = local.programs.get(m.name);
     const localOffset = m.bitOffset / 8;
     const localSize = m.bitfieldSize > 0 ? 0 : btf.sizeOf(m.type);
+    if (!Number.isInteger(localOffset) || localOffset + localSize > local.data.length) {
+      throw fail(m.name, 'EINVAL', `member lies outside the ${local.data.length}-byte variable (offset ${m.bitOffset / 8}, size ${localSize})`,
+        'the object\'s BTF is corrupt; rebuild it with clang -g');
+    }
     const kIndex = kernelType.members.findIndex((k) => k.name === m.name);
     if (kIndex < 0) {
       const isZero = program === undefined && local.data.subarray(localOffset, localOffset + localSize).every((b) => b === 0);
@@ -71,6 +75,9 @@ export function planStructOps(local: LocalStructOps, btf: Btf, kernel: KernelStr
       throw fail(m.name, 'EOPNOTSUPP', `kind mismatch: object has ${BtfKind[lt.kind]}, kernel has ${BtfKind[kt.kind]}`);
     }
     const kernelOffset = kernel.dataOffset + km.bitOffset / 8;
+    if (kernelOffset + (lt.kind === BtfKind.PTR ? 8 : kernel.btf.sizeOf(km.type)) > kernel.valueSize) {
+      throw fail(m.name, 'EINVAL', `kernel member lies outside struct ${kernel.name}`);
+    }
     if (lt.kind === BtfKind.PTR) {
       if (program !== undefined) {
         if (kt.kind !== BtfKind.PTR || kernel.btf.resolve(kt.type).kind !== BtfKind.FUNC_PROTO) {

@@ -21,3 +21,6 @@ export { setCongestionControl, getCongestionControl } from './net/congestion';
 export { openPinnedLink, openLinkById, ensureBpffsDir, isBpffs, unpin, BPFFS_ROOT } from './object';
 export type { UpdateOptions } from './object';
 export type { ShadowField, StructOpsValue, TypedMap } from './struct-ops/shadow';
+export { probeStructOpsLink, structOpsLinkUnsupported, STRUCT_OPS_LINK_HINT, STRUCT_OPS_LINK_MIN_KERNEL } from './features';
+export { listStructOps, dumpStructOps, listStructOpsTypes, inspectObject } from './struct-ops/introspect';
+export type { StructOpsInfo, StructOpsState, StructOpsDump, StructOpsMemberDump, StructOpsProgramMember, StructOpsDataMember, ProgramRef, StructOpsTypeInfo, StructOpsTypeMember, InspectReport, InspectIssue, InspectedStructOps, InspectedMember, InspectedProgram, InspectedKsym } from './struct-ops/introspect';

@@ -9,10 +9,12 @@ import { decodeType, VOID_TYPE, type DecodeContext } from './decode';
 import { parseHeader } from './header';
 import { toKind } from './kinds';
 import { alignOf, MAX_TYPE_CHAIN, sizeOf } from './layout';
-import { NameIndex } from './name-index';
+import { IndexedNames, IndexedTable, type StaleIndexHandler } from './indexed';
+import { NameIndex, type NameLookup } from './name-index';
 import { StringTable } from './strings';
-import type { Progressive } from './progressive';
-import { TypeTable } from './type-table';
+import type { LazyRange } from './progressive';
+import { TypeTable, type RecordTable } from './type-table';
+import { VmlinuxIndex } from './vmlinux-index';
 import { typeName } from './type-name';
 import { BtfKind, type BtfKindName, type BtfMember, type BtfType } from './types';
 
@@ -32,8 +34,15 @@ export interface BtfParseOptions {
 
 /** @internal The sections of a blob that are read on demand (see {@link Btf.parsePartial}). */
 export interface LazyRegions {
-  types: Progressive;
-  strings: Progressive;
+  types: LazyRange;
+  strings: LazyRange;
+}
+
+/** @internal A checked name index to use for a lazily read blob (see {@link Btf.parseIndexed}). */
+export interface IndexedRegions extends LazyRegions {
+  index: VmlinuxIndex;
+  /** Called when the blob contradicts the index, before the error is thrown. */
+  onStale: StaleIndexHandler;
 }
 
 /** Kinds skipped by {@link Btf.skipModifiers}. */
@@ -62,14 +71,16 @@ export class Btf {
   readonly stringsLength: number;
 
   private readonly data: Buffer;
-  private readonly table: TypeTable;
+  private readonly table: RecordTable;
   private readonly cache: (BtfType | undefined)[];
   private readonly ctx: DecodeContext;
-  private readonly index: NameIndex;
+  private index: NameLookup;
+  /** Strings containing `___`, when a name index listed them (see stringsWithPrefix). */
+  private flavored: readonly string[] | undefined;
 
   private readonly regions: LazyRegions | undefined;
 
-  private constructor(input: Buffer, opts: BtfParseOptions, regions?: LazyRegions) {
+  private constructor(input: Buffer, opts: BtfParseOptions, regions?: LazyRegions | IndexedRegions) {
     this.name = opts.name ?? 'btf';
     if (!HOST_LE) throw new BpfError('btf: big-endian hosts are not supported', { code: 'ENOTSUP' });
     if (opts.base) this.base = opts.base;
@@ -79,12 +90,23 @@ export class Btf {
     this.data = data;
     this.regions = regions;
     // Split BTF ids start after the base's last id, so the base has to be complete.
-    opts.base?.complete();
+    opts.base?.completeAsBase();
     const base = opts.base?.ctx.strings;
     const strings = new StringTable(data, hdr.strStart, hdr.strLen, base, this.name, regions?.strings);
     this.startId = opts.base ? opts.base.typeCount : 1;
     this.stringsLength = strings.totalLength;
-    this.table = new TypeTable(data, hdr.typeStart, hdr.typeLen, this.startId, this.name, regions?.types);
+    let names: NameLookup;
+    if (regions && 'index' in regions) {
+      const table = new IndexedTable(
+        data, hdr.typeStart, hdr.typeLen, this.startId, this.name, regions.types, regions.index, regions.onStale);
+      this.table = table;
+      names = new IndexedNames(table, strings, regions.index);
+      this.flavored = regions.index.flavored;
+    } else {
+      const table = new TypeTable(data, hdr.typeStart, hdr.typeLen, this.startId, this.name, regions?.types);
+      this.table = table;
+      names = new NameIndex(table, strings);
+    }
     this.cache = [];
     const table = this.table;
     const startId = this.startId;
@@ -97,7 +119,7 @@ export class Btf {
       },
       name: this.name,
     };
-    this.index = new NameIndex(this.table, strings);
+    this.index = names;
   }
 
   /** Highest id + 1, including the base's types. (Completes a lazy scan.) */
@@ -115,7 +137,33 @@ export class Btf {
   /** Reads and scans whatever a lazily read blob has not yet. */
   private complete(): void {
     this.regions?.strings.complete();
+    this.regions?.types.complete();
     this.table.finish();
+  }
+
+  /**
+   * Gets ready to be the base of split BTF: its ids must be final. An indexed blob knows
+   * them without reading anything; others are read in full, as before.
+   */
+  private completeAsBase(): void {
+    if (this.table instanceof IndexedTable) return;
+    this.complete();
+  }
+
+  /**
+   * @internal Builds a name index over this blob's own records (reading all of it), and
+   * answers later name lookups through it.
+   */
+  buildIndex(): VmlinuxIndex {
+    this.complete();
+    const table = this.table;
+    if (!(table instanceof TypeTable)) throw new Error('buildIndex: blob is already indexed');
+    const hdr = parseHeader(this.data, this.name);
+    const index = VmlinuxIndex.build(
+      table.words, table.offsets, table.count, this.startId, this.data, hdr.strStart, hdr.strLen);
+    this.index = new IndexedNames(table, this.ctx.strings, index);
+    this.flavored = index.flavored;
+    return index;
   }
 
   /**
@@ -144,6 +192,15 @@ export class Btf {
    * far as it needs. `data` must already hold the header and be allocated 4-byte aligned.
    */
   static parsePartial(data: Buffer, regions: LazyRegions, opts: BtfParseOptions = {}): Btf {
+    return new Btf(data, { ...opts, lazy: true }, regions);
+  }
+
+  /**
+   * @internal Like {@link parsePartial}, with a checked {@link VmlinuxIndex} for the blob:
+   * records and names are found through it, so nothing is scanned and only the pages that
+   * are decoded or compared are read.
+   */
+  static parseIndexed(data: Buffer, regions: IndexedRegions, opts: BtfParseOptions = {}): Btf {
     return new Btf(data, { ...opts, lazy: true }, regions);
   }
 
@@ -197,6 +254,8 @@ export class Btf {
    * (e.g. the `tcp_sock___` flavors CO-RE must consider). Cheap: one native byte search.
    */
   stringsWithPrefix(prefix: string): string[] {
+    // A name index lists every string with a flavor separator, so those need no search.
+    if (this.flavored !== undefined && prefix.includes('___')) return this.flavored.filter((s) => s.startsWith(prefix));
     return this.ctx.strings.stringsWithPrefix(prefix);
   }
 

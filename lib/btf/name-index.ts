@@ -12,8 +12,16 @@ const SCAN_STEP = 4096;
 
 const utf8 = new TextEncoder();
 
-/** Finds own type ids by name (and optionally kind), in id order. */
-export class NameIndex {
+/** Finds own type ids by name (and optionally kind, -1 = any), in id order. */
+export interface NameLookup {
+  /** The first own id named `name` with kind `kind`, or undefined. */
+  first(name: string, kind: number): number | undefined;
+  /** Every own id named `name` with kind `kind`, ascending (a fresh array). */
+  all(name: string, kind: number): number[];
+}
+
+/** Finds own type ids by name (and optionally kind), in id order, scanning as needed. */
+export class NameIndex implements NameLookup {
   private readonly searches = new Map<string, NameSearch>();
   /** name -> all own ids with that name, once a full pass was made for it. */
   private readonly complete = new Map<string, number[]>();

@@ -1,15 +1,29 @@
 /**
- * A byte range of a blob that is read on demand, front to back. The kernel's BTF comes
- * from sysfs at one 4 KiB page per read(2), so reading all of it costs more than anything
- * a lookup does; with this, a lookup reads only as far into the type and string sections
- * as it has to.
+ * Byte ranges of a blob that are read on demand. The kernel's BTF comes from sysfs at one
+ * 4 KiB page per read(2), so reading all of it costs more than anything a lookup does:
+ * with these, a lookup reads only the part of the type and string sections it needs,
+ * either front to back ({@link Progressive}) or page by page (see paged-file.ts).
  */
 
 /** Reads bytes [from, to) of the source into the same range of the blob. */
 export type RangeReader = (from: number, to: number) => void;
 
-/** The filled prefix of `[start, end)` grows as `ensure` is called. */
-export class Progressive {
+/** A range `[start, end)` of a blob whose bytes become real as they are asked for. */
+export interface LazyRange {
+  /** Absolute start of the range. */
+  readonly start: number;
+  /** Absolute end of the range. */
+  readonly end: number;
+  /** Makes sure bytes [from, to) (clamped to the range) hold real data. */
+  fill(from: number, to: number): void;
+  /** End of the real data that starts at `from` (at most `end`; `from` when there is none). */
+  realTo(from: number): number;
+  /** Reads the rest of the range. */
+  complete(): void;
+}
+
+/** A range whose filled prefix grows as `ensure` is called. */
+export class Progressive implements LazyRange {
   /** Absolute end of the prefix that holds real data. */
   filled: number;
 
@@ -36,7 +50,14 @@ export class Progressive {
     this.filled = to;
   }
 
-  /** Reads the rest of the range. */
+  fill(_from: number, to: number): void {
+    this.ensure(to);
+  }
+
+  realTo(from: number): number {
+    return from < this.filled ? this.filled : from;
+  }
+
   complete(): void {
     this.ensure(this.end);
   }

@@ -4,7 +4,7 @@
  * Name lookups search the raw bytes natively and never build JS strings.
  */
 import { malformed } from '../errors';
-import type { Progressive } from './progressive';
+import type { LazyRange } from './progressive';
 
 /**
  * An ongoing search for every offset whose string equals one name. `decidedTo` grows as
@@ -44,12 +44,12 @@ export class StringTable {
     private readonly length: number,
     readonly base: StringTable | undefined,
     private readonly name: string,
-    private readonly region?: Progressive,
+    private readonly region?: LazyRange,
   ) {
     this.startOff = base ? base.totalLength : 0;
     this.totalLength = this.startOff + length;
     this.end = start + length;
-    region?.ensure(start + 1);
+    region?.fill(start, start + 1);
     if (!base && (length === 0 || buf[start] !== 0)) {
       throw malformed(`btf ${name}: string section must start with an empty string`, { offset: start });
     }
@@ -86,15 +86,31 @@ export class StringTable {
   /** Finds the NUL ending the string at `abs`, reading more of a lazy section as needed. */
   private nulAfter(abs: number, typeId: number | undefined): number {
     for (;;) {
-      const limit = this.region ? this.region.filled : this.end;
+      const limit = this.region ? this.region.realTo(abs) : this.end;
       // Searching the whole buffer is fine: the NUL is normally a few bytes away.
       const e = this.buf.indexOf(0, abs);
       if (e >= 0 && e < limit) return e;
       if (limit >= this.end) {
         throw malformed(`btf ${this.name}: string at ${abs} is not NUL-terminated`, { typeId, offset: abs });
       }
-      (this.region as Progressive).ensure(limit + 1);
+      (this.region as LazyRange).fill(limit, limit + 1);
     }
+  }
+
+  /**
+   * Whether the string at a global offset is exactly `needle` (UTF-8 bytes plus a NUL),
+   * reading only the bytes compared. Out-of-range offsets compare unequal.
+   */
+  equalsAt(off: number, needle: Uint8Array): boolean {
+    if (this.base && off < this.startOff) return this.base.equalsAt(off, needle);
+    if (!this.has(off)) return false;
+    const abs = this.start + (off - this.startOff);
+    const n = needle.length;
+    if (abs + n > this.end) return false;
+    this.region?.fill(abs, abs + n);
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) if (buf[abs + i] !== needle[i]) return false;
+    return true;
   }
 
   /**
@@ -107,11 +123,11 @@ export class StringTable {
     if (this.base && s.decidedTo < this.startOff) this.base.extend(s, this.startOff);
     const needle = s.needle;
     let limit = this.end;
-    if (this.region) {
-      this.region.ensure(this.start + (want - this.startOff) + needle.length);
-      limit = this.region.filled;
-    }
     const from = this.start + (Math.max(s.decidedTo, this.startOff) - this.startOff);
+    if (this.region) {
+      this.region.fill(from, this.start + (want - this.startOff) + needle.length);
+      limit = this.region.realTo(from);
+    }
     const hay = this.buf.subarray(from, limit);
     for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) {
       s.offs.push(this.startOff + (from - this.start) + p);

@@ -5,7 +5,7 @@
  */
 import { malformed } from '../errors';
 import { BTF_TYPE_HEADER_SIZE, kindFlagAllowed, kindName, recordTailSize, vlenAllowed } from './kinds';
-import type { Progressive } from './progressive';
+import type { LazyRange } from './progressive';
 import { BtfKind } from './types';
 
 // Per-kind tables, in 32-bit words, so the hot loop needs no switch.
@@ -20,11 +20,44 @@ for (let k = 1; k <= BtfKind.ENUM64; k++) {
   WORDS_PER_VLEN[k] = (recordTailSize(kind, 1) - fixed) / 4;
 }
 
+/**
+ * Length in words of a record whose info word is `info`, or -1 when the info word is
+ * invalid (unknown kind, reserved bits, kind_flag or vlen where the kind allows none).
+ */
+export function recordWords(info: number): number {
+  const kind = (info >>> 24) & 0x1f;
+  const allowed = ALLOWED_INFO[kind];
+  if (allowed === 0 || (info & ~allowed) !== 0) return -1;
+  return FIXED_WORDS[kind] + WORDS_PER_VLEN[kind] * (info & 0xffff);
+}
+
+/** The part of a type table that decoding and name lookups use. */
+export interface RecordTable {
+  /** Id of the first record. */
+  readonly firstId: number;
+  /** Records known so far (all of them once `done`). */
+  readonly count: number;
+  /** Whether every record is known. */
+  readonly done: boolean;
+  /** Largest record count the section could still turn out to have. */
+  upperBound(): number;
+  /** Makes at least `n` records known (or all). */
+  ensure(n: number): void;
+  /** Makes every record known. */
+  finish(): void;
+  /** Absolute byte offset of known record `i`, whose bytes are then real. */
+  byteOffset(i: number): number;
+  /** Kind of known record `i`. */
+  kindAt(i: number): number;
+  /** name_off of known record `i`. */
+  nameOffAt(i: number): number;
+}
+
 /** Larger than any record count; a name_off limit that (almost) never stops a scan. */
 const NO_STOP = 0x7fffffff;
 
 /** Record offsets of one type section, discovered on demand. */
-export class TypeTable {
+export class TypeTable implements RecordTable {
   /** Records found so far. */
   count = 0;
   /** Whether the whole section has been scanned. */
@@ -51,12 +84,12 @@ export class TypeTable {
     length: number,
     readonly firstId: number,
     private readonly name: string,
-    private readonly region?: Progressive,
+    private readonly region?: LazyRange,
   ) {
     this.words = new Uint32Array(data.buffer, data.byteOffset + start, length / 4);
     // Records are at least 3 words, which bounds this table by the input size.
     this.offsets = new Uint32Array(Math.floor(length / BTF_TYPE_HEADER_SIZE));
-    this.avail = region ? Math.floor((region.filled - start) / 4) : this.words.length;
+    this.avail = region ? Math.floor((region.realTo(start) - start) / 4) : this.words.length;
   }
 
   /** Absolute byte offset of record `i` (which must have been scanned). */
@@ -104,11 +137,13 @@ export class TypeTable {
       if (this.scan(n, stopOff, stopLimit)) return true;
       if (this.count >= n || this.done) return false;
       if (this.avail === this.words.length) this.fail();
-      const region = this.region as Progressive;
-      region.ensure(region.filled + 1);
-      const avail = Math.min(this.words.length, Math.floor((region.filled - this.start) / 4));
+      const region = this.region as LazyRange;
+      const at = region.realTo(this.start);
+      region.fill(at, at + 1);
+      const real = region.realTo(this.start);
+      const avail = Math.min(this.words.length, Math.floor((real - this.start) / 4));
       // A reader that makes no progress would loop forever.
-      if (avail <= this.avail) throw malformed(`btf ${this.name}: type section ended early`, { offset: region.filled });
+      if (avail <= this.avail) throw malformed(`btf ${this.name}: type section ended early`, { offset: real });
       this.avail = avail;
     }
     return false;

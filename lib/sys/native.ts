@@ -19,8 +19,9 @@ interface NativeAddon {
   getsockopt(fd: number, level: number, optname: number, size: number): Buffer;
 }
 
-// lib/sys and dist/sys are both two levels below the package root.
-const ADDON_PATH = join(__dirname, '..', '..', 'build', 'Release', 'struct_ops.node');
+// lib/sys and dist/sys are both two levels below the package root. STRUCT_OPS_ADDON points
+// at another build of the same addon (the sanitizer job's, or a cross-built one).
+const ADDON_PATH = process.env.STRUCT_OPS_ADDON || join(__dirname, '..', '..', 'build', 'Release', 'struct_ops.node');
 
 let loaded: NativeAddon | undefined;
 

@@ -6,6 +6,7 @@ import { Child, eventually, startChild } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel, openFdCount } from '../helpers/kernel';
+import { testWithLinks } from '../helpers/features';
 
 /** Child script: load FILE, attach MAP (ATTACH_OPTIONS json), report ids, then EXIT or wait to be killed. */
 const REGISTER = `(async () => {
@@ -59,7 +60,7 @@ describeKernel('registration lifecycle', () => {
     expect(await eventually(() => !structOpsShow().some((s) => ['reno', 'cubic_legacy', 'cubic_link'].includes(s.name)))).toBe(true);
   });
 
-  test('close() ends both kinds: a link by closing its fd, a legacy map by MAP_DELETE_ELEM', async () => {
+  testWithLinks('close() ends both kinds: a link by closing its fd, a legacy map by MAP_DELETE_ELEM', async () => {
     const cubic = await open('cubic');
     const linked = await cubic.structOps.get('cubic_link')!.attach();
     const reno = await open('reno');
@@ -98,7 +99,7 @@ describeKernel('registration lifecycle', () => {
     expect(await eventually(() => !shownIds().includes(mapId))).toBe(true);
   });
 
-  test('a link-based registration cannot be made persistent (pin it instead)', async () => {
+  testWithLinks('a link-based registration cannot be made persistent (pin it instead)', async () => {
     const cubic = await open('cubic');
     const err = await cubic.structOps.get('cubic_link')!.attach({ persist: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BpfError);
@@ -127,7 +128,7 @@ describeKernel('registration lifecycle', () => {
     expect(availableCongestionControls()).not.toContain('so_reno');
   });
 
-  test('SIGKILL: link registrations vanish with the process', async () => {
+  testWithLinks('SIGKILL: link registrations vanish with the process', async () => {
     const child = startChild(REGISTER, [fixture('cubic'), 'cubic_link', '{}', 'wait']);
     children.push(child);
     const [ready] = await child.waitFor<Ready[]>('ready');

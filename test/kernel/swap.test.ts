@@ -5,7 +5,8 @@ import { loopbackTraffic } from '../../lib/cli/traffic';
 import { structOpsShow } from '../helpers/bpftool';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture, DEMO_OBJECT } from '../helpers/fixtures';
-import { describeKernel, openFdCount } from '../helpers/kernel';
+import { openFdCount } from '../helpers/kernel';
+import { describeWithLinks } from '../helpers/features';
 import { pushTraffic } from '../helpers/traffic';
 
 const COUNTERS = ['init_calls', 'ssthresh_calls', 'cong_avoid_calls', 'undo_cwnd_calls', 'cwnd_event_calls', 'set_state_calls', 'pkts_acked_calls'];
@@ -28,7 +29,7 @@ function catchBpf(fn: () => unknown): BpfError {
   throw new Error('expected a BpfError');
 }
 
-describeKernel('live swap through BPF_LINK_UPDATE', () => {
+describeWithLinks('live swap through BPF_LINK_UPDATE', () => {
   const objects: BpfObject[] = [];
   const links: BpfLink[] = [];
   let baseline = 0;

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { BpfError } from '../../errors';
 import { openObject } from '../../object';
 import { flag } from '../args';
-import { Command, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from '../command';
+import { Command, EXIT_OK, EXIT_USAGE } from '../command';
 import { reportError } from '../errors';
 import { generateTypes } from '../gen/types';
 
@@ -54,6 +54,6 @@ Options:
       return reportError(io, 'gen', new BpfError(`cannot write ${output}: ${(err as Error).message}`, { code, cause: err }));
     }
     io.err(`wrote ${output}`);
-    return output === '' ? EXIT_FAIL : EXIT_OK;
+    return EXIT_OK;
   },
 };

@@ -1,6 +1,11 @@
 import type { Command } from '../command';
 import { demoCommand } from './demo';
+import { dumpCommand } from './dump';
+import { inspectCommand } from './inspect';
+import { genCommand } from './gen';
 import { registerCommand } from './register';
+import { showCommand } from './show';
+import { typesCommand } from './types';
 import { unregisterCommand } from './unregister';
 import { updateCommand } from './update';
 
@@ -9,5 +14,10 @@ export const COMMANDS: Command[] = [
   registerCommand,
   unregisterCommand,
   updateCommand,
+  showCommand,
+  dumpCommand,
+  typesCommand,
+  inspectCommand,
   demoCommand,
+  genCommand,
 ];

@@ -1,4 +1,5 @@
 import { BpfError } from '../../errors';
+import { requireStructOpsLink } from '../../features';
 import type { StructOpsPlan } from '../../struct-ops/plan';
 import {
   BPF_F_LINK, BPF_F_VTYPE_BTF_OBJ_FD, BpfMapType, Fd, mapCreate, mapFreeze, mapUpdateElem,
@@ -19,6 +20,8 @@ const KEY0 = Buffer.alloc(4);
 export function createMaps(
   t: LoadTarget, btfFd: Fd, plans: Map<string, StructOpsPlan>, kernel: KernelBtfs, object: string,
 ): void {
+  // Before any map exists: on Linux < 6.4 a link map is EOPNOTSUPP with a hint, not EINVAL.
+  for (const name of plans.keys()) if (t.structOps.get(name)!.isLink) requireStructOpsLink(name, object);
   for (const map of t.maps.values()) {
     const spec = map.spec;
     const fd = withContext(spec.name, object, () => createPlainMap(spec, btfFd));

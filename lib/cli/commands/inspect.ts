@@ -1,0 +1,78 @@
+import { inspectObject, type InspectedStructOps, type InspectReport } from '../../struct-ops/introspect';
+import { hasFlag } from '../args';
+import { Command, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from '../command';
+import { reportError } from '../errors';
+import { toJson } from '../format/json';
+
+const USAGE = `Usage: struct-ops inspect FILE.o [--json]
+
+Reads a clang-compiled BPF object and checks it against the running kernel without
+loading anything: its struct_ops variables, which program implements which member, and
+whether this kernel can take them (struct type present, members the kernel lacks, kind
+and size mismatches, missing kfuncs, struct_ops programs no map uses). Needs no
+privileges: only the file and /sys/kernel/btf are read.
+
+Problems are printed to stderr as "error: ..." (a load would fail) or "warning: ...".
+Options:
+  --json    the whole report as JSON (structOps, programs, ksyms, issues, ok)
+Exit status: 0 when the object is compatible, 1 when the report has errors or the file
+cannot be read or parsed, 2 for usage errors.`;
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: 'check an object file against the running kernel without loading it (no root)',
+  usage: USAGE,
+  flags: [{ name: 'json', value: false }],
+  async run(args, io) {
+    if (args.positionals.length !== 1) {
+      io.err(`struct-ops inspect: expected one FILE.o, got ${args.positionals.length}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    const [file] = args.positionals;
+    let report: InspectReport;
+    try {
+      report = inspectObject(file);
+    } catch (err) {
+      return reportError(io, 'inspect', err);
+    }
+    if (hasFlag(args, 'json')) io.out(toJson(report));
+    else for (const line of plain(report)) io.out(line);
+    for (const issue of report.issues) {
+      io.err(`${issue.severity}: ${issue.message}`);
+      if (issue.hint) io.err(`hint: ${issue.hint}`);
+    }
+    return report.ok ? EXIT_OK : EXIT_FAIL;
+  },
+};
+
+function plain(r: InspectReport): string[] {
+  const lines = [`${r.object}: license ${r.license || '(none)'}, checked against kernel ${r.kernelRelease}`];
+  for (const s of r.structOps) lines.push('', ...structOpsLines(s));
+  const progs = r.programs.map((p) => [
+    p.name, p.section, p.usedBy.length > 0 ? p.usedBy.map((u) => `${u.map}.${u.member}`).join(', ') : p.structOps ? '(unused)' : '-',
+  ]);
+  if (progs.length > 0) lines.push('', ...columns(['PROGRAM', 'SECTION', 'USED BY'], progs));
+  const ksyms = r.ksyms.map((k) => [k.name, k.kind + (k.weak ? ' (weak)' : ''), k.foundIn ?? 'MISSING']);
+  if (ksyms.length > 0) lines.push('', ...columns(['KSYM', 'KIND', 'KERNEL'], ksyms));
+  const errors = r.issues.filter((i) => i.severity === 'error').length;
+  const warnings = r.issues.length - errors;
+  lines.push('', `${r.ok ? 'compatible' : 'NOT compatible'} with this kernel: ${errors} error(s), ${warnings} warning(s)`);
+  return lines;
+}
+
+function structOpsLines(s: InspectedStructOps): string[] {
+  const where = s.kernel ? `${s.kernel.module}, value ${s.kernel.valueSize} bytes` : 'NOT in this kernel';
+  const flags = [s.link ? 'link' : 'legacy', ...(s.autocreate ? [] : ['not auto-created'])].join(', ');
+  const head = `struct_ops ${s.name} (${s.section}, ${flags}): ${s.localType} -> struct ${s.kernelType} (${where})`;
+  const rows = s.members.map((m) => [
+    m.name, String(m.offset), String(m.size), m.kind, m.program ?? '-',
+    m.inKernel === undefined ? '?' : m.inKernel ? 'yes' : 'MISSING',
+  ]);
+  return [head, ...columns(['MEMBER', 'OFFSET', 'SIZE', 'KIND', 'PROGRAM', 'IN KERNEL'], rows)];
+}
+
+/** Left-aligned columns, two spaces apart, indented by two. */
+function columns(head: string[], rows: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [head, ...rows].map((r) => `  ${r.map((c, i) => c.padEnd(widths[i])).join('  ')}`.trimEnd());
+}

@@ -1,0 +1,17 @@
+/**
+ * lib/features: what the running kernel can do, probed once per process. Used by the loader
+ * to turn "the kernel said EINVAL" into an error that names the missing feature and the
+ * first kernel that has it.
+ */
+export {
+  STRUCT_OPS_LINK_HINT,
+  STRUCT_OPS_LINK_MIN_KERNEL,
+  btfHasStructOpsAttachType,
+  decideStructOpsLink,
+  probeStructOpsLink,
+  requireStructOpsLink,
+  structOpsLinkUnsupported,
+} from './struct-ops-link';
+export type { MapCreateOutcome, StructOpsLinkProbeSteps } from './struct-ops-link';
+export { cachedProbe } from './probe';
+export type { FeatureProbe } from './probe';

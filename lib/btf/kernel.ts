@@ -2,14 +2,20 @@
  * The running kernel's BTF from /sys/kernel/btf: vmlinux plus one split BTF per module.
  * Each is parsed once per process and decoded lazily. vmlinux is also *read* lazily:
  * sysfs hands out BTF 4 KiB per read(2), so reading all 5 MB costs more than everything
- * else a lookup does. Header and strings are read first; the type section is read only as
- * far as the scan for a lookup gets (tcp_congestion_ops sits about 10% in).
+ * else a lookup does.
+ *
+ * With a boot-scoped name index (index-cache.ts, built by the first process after boot
+ * that may write it) nothing is scanned: records and names are found through the index
+ * and only the pages decoded or compared are read. Without one, the type section is read
+ * and scanned only as far as a lookup gets (tcp_congestion_ops sits about 10% in).
  */
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfError, malformed } from '../errors';
 import { Btf } from './btf';
-import { parseHeader } from './header';
+import { parseHeader, type BtfHeader } from './header';
+import { canStore, defaultCacheOptions, dropIndex, indexKey, loadIndex, storeIndex, type IndexCacheOptions } from './index-cache';
+import { PagedFile } from './paged-file';
 import { Progressive } from './progressive';
 
 /** Where the kernel exposes its BTF (CONFIG_DEBUG_INFO_BTF, Linux 5.4+; modules 5.11+). */
@@ -32,7 +38,7 @@ const modules = new Map<string, Btf>();
  * const id = loadKernelBtf().findByName('bpf_struct_ops_tcp_congestion_ops', 'struct')?.id;
  */
 export function loadKernelBtf(): Btf {
-  vmlinux ??= parseVmlinux(join(SYSFS_BTF, 'vmlinux'));
+  vmlinux ??= parseVmlinux(join(SYSFS_BTF, 'vmlinux'), defaultCacheOptions());
   return vmlinux;
 }
 
@@ -69,12 +75,14 @@ export function listKernelBtfModules(): string[] {
 }
 
 /**
- * Parses a vmlinux BTF file, reading everything but the type section now and the type
- * section on demand. Exported for tests, which point it at a copy of the file.
+ * Parses a vmlinux BTF file, reading its sections on demand. With `cache`, a valid cached
+ * name index is used (see the file comment); when there is none and the cache directory
+ * is writable, the file is read in full once to build and store one. Exported for tests,
+ * which point it at a copy of the file and a temporary cache.
  *
  * @internal
  */
-export function parseVmlinux(path: string): Btf {
+export function parseVmlinux(path: string, cache?: IndexCacheOptions): Btf {
   const data = io(path, () => {
     const fd = openSync(path, 'r');
     try {
@@ -95,6 +103,10 @@ export function parseVmlinux(path: string): Btf {
   if (!hdr || hdr.typeStart % 4 !== 0) {
     // Let the ordinary parser report a bad header (or realign an odd one) on the whole file.
     return Btf.parse(io(path, () => readFileSync(path)), { name: 'vmlinux', lazy: true });
+  }
+  if (cache) {
+    const indexed = withIndex(path, data, hdr, cache);
+    if (indexed) return indexed;
   }
   const read = (from: number, to: number): void =>
     // Reopened per call so a cached, half-read BTF never holds a file descriptor.
@@ -118,6 +130,40 @@ export function parseVmlinux(path: string): Btf {
   ];
   for (const [from, to] of gaps) if (from < to) read(from, to);
   return Btf.parsePartial(data, { types, strings }, { name: 'vmlinux' });
+}
+
+/**
+ * Opens the blob through the cached index, or builds and stores one when the cache can be
+ * written. Returns undefined to fall back to the progressive reader.
+ */
+function withIndex(path: string, data: Buffer, hdr: BtfHeader, cache: IndexCacheOptions): Btf | undefined {
+  const key = indexKey(cache, data.length, data.subarray(0, Math.min(data.length, FIRST_READ)));
+  if (!key) return undefined;
+  const file = new PagedFile(path, data, Math.min(data.length, FIRST_READ));
+  const index = loadIndex(cache, key, hdr.typeLen / 4, 1);
+  if (index) {
+    io(path, () => {
+      // Whatever lies outside both sections (normally nothing) is read now, as below.
+      const lo = Math.min(hdr.typeStart, hdr.strStart);
+      const hi = Math.max(hdr.typeStart + hdr.typeLen, hdr.strStart + hdr.strLen);
+      file.fill(0, lo);
+      file.fill(hi, data.length);
+      const mid = hdr.typeStart < hdr.strStart ? [hdr.typeStart + hdr.typeLen, hdr.strStart] : [hdr.strStart + hdr.strLen, hdr.typeStart];
+      file.fill(mid[0], mid[1]);
+    });
+    return Btf.parseIndexed(data, {
+      types: file.range(hdr.typeStart, hdr.typeStart + hdr.typeLen),
+      strings: file.range(hdr.strStart, hdr.strStart + hdr.strLen),
+      index,
+      onStale: () => dropIndex(cache),
+    }, { name: 'vmlinux' });
+  }
+  if (!canStore(cache)) return undefined;
+  // Build once per boot: read everything (one pass over the file), index it, store it.
+  io(path, () => file.complete());
+  const btf = Btf.parse(data, { name: 'vmlinux', lazy: true });
+  storeIndex(cache, key, btf.buildIndex());
+  return btf;
 }
 
 /** Reads bytes [from, to) of the file into the same range of `buf`. */

@@ -3,7 +3,7 @@
  * Loading is lazy so that importing lib/sys never fails; the first bpf() call reports a
  * missing addon or a non-Linux platform as a BpfError.
  */
-import { join } from 'node:path';
+import { addonCandidates, findAddon } from './addon-path';
 import { BpfError } from '../errors';
 import type { EncodedAttr } from './attr';
 import { setCloser } from './fd';
@@ -19,9 +19,6 @@ interface NativeAddon {
   getsockopt(fd: number, level: number, optname: number, size: number): Buffer;
 }
 
-// lib/sys and dist/sys are both two levels below the package root. STRUCT_OPS_ADDON points
-// at another build of the same addon (the sanitizer job's, or a cross-built one).
-const ADDON_PATH = process.env.STRUCT_OPS_ADDON || join(__dirname, '..', '..', 'build', 'Release', 'struct_ops.node');
 
 let loaded: NativeAddon | undefined;
 
@@ -48,18 +45,27 @@ export function nativeAddon(): NativeAddon {
       hint: 'run on a Linux kernel with CONFIG_BPF_SYSCALL (5.6+ for struct_ops)',
     });
   }
+  const candidates = addonCandidates();
+  const path = findAddon(candidates);
+  if (path === undefined) {
+    throw new BpfError(`no struct-ops native addon for linux-${process.arch}: looked for ${candidates.join(', ')}`, {
+      code: 'ENOSYS',
+      hint: `this package ships prebuilt addons for linux-x64 and linux-arm64; on ${process.arch}, build it with ` +
+        '`npm run build:native` in the package directory (needs a C++ toolchain and node-gyp)',
+    });
+  }
   let mod: unknown;
   try {
     // A .node addon can only be loaded with require().
-    mod = require(ADDON_PATH);
+    mod = require(path);
   } catch (cause) {
-    throw new BpfError(`cannot load native addon ${ADDON_PATH}: ${(cause as Error).message}`, {
+    throw new BpfError(`cannot load native addon ${path}: ${(cause as Error).message}`, {
       code: 'ENOSYS',
-      hint: 'run npm install (or npm run build) to compile it with node-gyp',
+      hint: 'the binary does not match this system; rebuild it with `npm run build:native`',
       cause,
     });
   }
-  if (!isAddon(mod)) throw new BpfError(`${ADDON_PATH} is not the struct-ops addon`, { code: 'ENOSYS' });
+  if (!isAddon(mod)) throw new BpfError(`${path} is not the struct-ops addon`, { code: 'ENOSYS' });
   loaded = mod;
   return mod;
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Puts the compiled addon for each supported platform under prebuilds/<platform>-<arch>/ so
+# the packed package works as a dependency without any install script (npm 11 skips
+# dependencies' install scripts unless the consumer approves them). N-API: one binary per
+# platform serves every supported Node version. Run by `npm pack` (prepack).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+die() { echo "prebuild: error: $*" >&2; exit 1; }
+
+[ -f build/Release/struct_ops.node ] || npx node-gyp rebuild
+mkdir -p prebuilds/linux-x64
+cp build/Release/struct_ops.node prebuilds/linux-x64/struct_ops.node
+file prebuilds/linux-x64/struct_ops.node | grep -q 'x86-64' || die "linux-x64 prebuild is not an x86-64 ELF"
+
+if [ -x scripts/build-arm64.sh ] || [ -f scripts/build-arm64.sh ]; then
+  bash scripts/build-arm64.sh >/dev/null || die "arm64 cross-build failed"
+  arm="$(ls build-arm64/Release/struct_ops.node 2>/dev/null || true)"
+  [ -n "$arm" ] || die "arm64 cross-build produced no struct_ops.node"
+  mkdir -p prebuilds/linux-arm64
+  cp "$arm" prebuilds/linux-arm64/struct_ops.node
+  file prebuilds/linux-arm64/struct_ops.node | grep -q 'ARM aarch64' || die "linux-arm64 prebuild is not an AArch64 ELF"
+else
+  echo "prebuild: scripts/build-arm64.sh missing; packing linux-x64 only" >&2
+fi
+ls -l prebuilds/*/struct_ops.node

@@ -224,6 +224,20 @@ export class Btf {
   }
 
   /**
+   * @internal Absolute byte offset in {@link raw} of the record of own type `id`.
+   *
+   * @throws BpfError (EINVAL) for an id that is not one of this blob's own types
+   */
+  recordOffset(id: number): number {
+    const i = id - this.startId;
+    if (!(i >= 0 && Number.isInteger(i))) throw malformed(`btf ${this.name}: type id ${id} is not an own type`, { typeId: id });
+    const table = this.table;
+    if (i >= table.count) table.ensure(i + 1);
+    if (i >= table.count) throw malformed(`btf ${this.name}: type id ${id} out of range`, { typeId: id });
+    return table.byteOffset(i);
+  }
+
+  /**
    * Returns the string at a string-section offset; offsets below the own section resolve
    * in the base BTF.
    *

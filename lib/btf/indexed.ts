@@ -116,9 +116,9 @@ export class IndexedTable implements RecordTable {
     });
   }
 
-  /** @internal Used by {@link IndexedNames} for an id the index should not contain. */
-  staleId(id: number): never {
-    return this.stale(`type id ${id} out of range`);
+  /** @internal Reports an index that contradicts itself or the blob (see {@link IndexedNames}). */
+  staleIndex(what: string): never {
+    return this.stale(what);
   }
 }
 
@@ -153,16 +153,22 @@ export class IndexedNames implements NameLookup {
       const needle = new Uint8Array(bytes.length + 1);
       needle.set(bytes);
       const { table, strings } = this;
-      for (const id of this.index.candidates(nameHash(bytes, 0, bytes.length))) {
+      const candidates = this.index.candidates(nameHash(bytes, 0, bytes.length));
+      if (candidates === undefined) this.corrupt(`hash bucket of '${name}' is malformed`);
+      for (const id of candidates) {
         const i = id - table.firstId;
-        if (!(i >= 0 && i < table.count)) {
-          if (table instanceof IndexedTable) table.staleId(id);
-          continue;
-        }
+        if (!(i >= 0 && i < table.count)) this.corrupt(`type id ${id} out of range`);
         if (strings.equalsAt(table.nameOffAt(i), needle)) ids.push(id);
       }
     }
     this.byName.set(name, ids);
     return ids;
+  }
+
+  private corrupt(what: string): never {
+    const table = this.table;
+    if (table instanceof IndexedTable) table.staleIndex(what);
+    // An index built in this process from the blob itself cannot disagree with it.
+    throw new Error(`btf name index: ${what}`);
   }
 }

@@ -166,13 +166,10 @@ export class VmlinuxIndex {
     const bucketStarts = w.subarray(at, (at += buckets + 1));
     const ids = w.subarray(at, (at += entries));
     const hashes = w.subarray(at, (at += entries));
-    // Cheap structural checks; every id and offset is checked again where it is used.
+    // No pass over the tables here (that would cost more than the lookups it serves): the
+    // CRC catches corruption, and each bucket, id and block is checked where it is used.
     if (blocks > 0 && blockStarts[0] !== 0) return undefined;
-    for (let k = 1; k < blocks; k++) {
-      if (blockStarts[k] <= blockStarts[k - 1] || blockStarts[k] >= typeWords) return undefined;
-    }
     if (bucketStarts[0] !== 0 || bucketStarts[buckets] !== entries) return undefined;
-    for (let b = 0; b < buckets; b++) if (bucketStarts[b + 1] < bucketStarts[b]) return undefined;
     const flavorBuf = buf.subarray(at * 4, at * 4 + flavorBytes);
     const flavored = flavorBytes === 0 ? [] : flavorBuf.toString('utf8').split('\0');
     if (flavored.some((s) => !s.includes('___'))) return undefined;
@@ -207,12 +204,21 @@ export class VmlinuxIndex {
     return out;
   }
 
-  /** Ids (ascending) of the records whose name hashes to `hash`: a superset of the matches. */
-  candidates(hash: number): number[] {
+  /**
+   * Ids of the records whose name hashes to `hash`: a superset of the matches, ascending.
+   * Returns undefined when the bucket is not well-formed (a corrupt index).
+   */
+  candidates(hash: number): number[] | undefined {
     const b = hash & (this.bucketStarts.length - 2);
+    const from = this.bucketStarts[b];
+    const to = this.bucketStarts[b + 1];
+    if (from > to || to > this.ids.length) return undefined;
     const found: number[] = [];
-    for (let e = this.bucketStarts[b], end = this.bucketStarts[b + 1]; e < end; e++) {
-      if (this.hashes[e] === hash) found.push(this.ids[e]);
+    for (let e = from; e < to; e++) {
+      if (this.hashes[e] !== hash) continue;
+      const id = this.ids[e];
+      if (found.length > 0 && id <= found[found.length - 1]) return undefined;
+      found.push(id);
     }
     return found;
   }

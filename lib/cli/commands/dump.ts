@@ -19,6 +19,7 @@ Options:
             per map; function pointers as "u32 (struct sock *) prog_name/prog_id:N"
 Exit status: 0 on success, 1 when nothing matches or on errors, 2 for usage errors.`;
 
+/** `struct-ops dump`: a struct_ops map's kernel value decoded through BTF (bpftool's JSON with --json). */
 export const dumpCommand: Command = {
   name: 'dump',
   summary: "show a struct_ops map's kernel value: members, programs and ids (root)",

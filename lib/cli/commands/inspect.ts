@@ -18,6 +18,7 @@ Options:
 Exit status: 0 when the object is compatible, 1 when the report has errors or the file
 cannot be read or parsed, 2 for usage errors.`;
 
+/** `struct-ops inspect`: an object checked against the running kernel, unprivileged, without loading it. */
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'check an object file against the running kernel without loading it (no root)',

@@ -20,6 +20,7 @@ Options:
   --json    bpftool's JSON (id, name, kernel_struct_ops) plus state, refcnt and link_ids
 Exit status: 0 on success, 1 when nothing matches or on errors, 2 for usage errors.`;
 
+/** `struct-ops show`: struct_ops maps in the kernel, bpftool-compatible, with state, refcnt and links. */
 export const showCommand: Command = {
   name: 'show',
   summary: 'list registered struct_ops maps with state, refcnt and links (root)',

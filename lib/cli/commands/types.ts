@@ -15,6 +15,7 @@ Options:
   --json    the same as JSON (an array of types with their members)
 Exit status: 0 on success, 1 when the kernel lacks NAME or on errors, 2 for usage errors.`;
 
+/** `struct-ops types`: struct_ops types the running kernel supports, with C declarations. */
 export const typesCommand: Command = {
   name: 'types',
   summary: 'list the struct_ops types this kernel supports, or one type with C signatures',

@@ -37,7 +37,10 @@ export interface FoundStructOps {
   value: Buffer;
 }
 
-/** Which maps to report: all, one id, or every map with a name. */
+// BPF_OBJ_NAME_LEN (16) including the NUL.
+const MAP_NAME_MAX = 15;
+
+/** Which maps to report: all, one id, or every map with a name (cut to 15 characters like the kernel's). */
 export type StructOpsFilter = { id?: number; name?: string };
 
 /**
@@ -64,7 +67,8 @@ export function findStructOps(filter: StructOpsFilter, visit?: (found: FoundStru
   const found: FoundStructOps[] = [];
   forEachStructOpsMap((fd, mapInfo) => {
     if (filter.id !== undefined && mapInfo.id !== filter.id) return;
-    if (filter.name !== undefined && mapInfo.name !== filter.name) return;
+    // The kernel keeps 15 characters of a map name, so a longer variable name matches its cut.
+    if (filter.name !== undefined && mapInfo.name !== filter.name.slice(0, MAP_NAME_MAX)) return;
     // Links are walked once, and only when some map matched.
     links ??= structOpsLinksByMap();
     const valueType = resolver.resolve(mapInfo);

@@ -6,6 +6,7 @@ export * from './types';
 export { Btf } from './btf';
 export type { BtfParseOptions } from './btf';
 export { BtfBuilder } from './builder';
+export { BtfPatch } from './patch';
 export type { DistributiveOmit } from './builder';
 export { kindName, toKind } from './kinds';
 export { loadKernelBtf, loadModuleBtf, listKernelBtfModules } from './kernel';

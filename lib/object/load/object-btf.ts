@@ -1,5 +1,5 @@
 import {
-  BtfBuilder, BtfKind, BTF_FUNC_GLOBAL, BTF_FUNC_EXTERN, BTF_FUNC_STATIC, BTF_INT_SIGNED, BTF_VAR_GLOBAL_ALLOCATED,
+  BtfKind, BtfPatch, BTF_FUNC_GLOBAL, BTF_FUNC_EXTERN, BTF_FUNC_STATIC, BTF_INT_SIGNED, BTF_VAR_GLOBAL_ALLOCATED,
 } from '../../btf';
 import { STV_HIDDEN, STV_INTERNAL } from '../../elf';
 import type { ObjectSpec } from '../spec';
@@ -9,61 +9,78 @@ import type { ObjectSpec } from '../spec';
  * lose extern linkage and get named parameters, the `.ksyms` DATASEC points at int VARs
  * instead of FUNCs, and hidden global functions become static. The string section is kept
  * byte-for-byte so line_info offsets stay valid.
+ *
+ * Only the types that differ from the object's bytes are encoded again (a copy-on-write
+ * BtfPatch); everything else is copied. spec.btf itself is left unchanged.
  */
 export function encodeObjectBtf(spec: ObjectSpec): Buffer {
-  const b = new BtfBuilder(spec.btf);
+  const btf = spec.btf;
+  const p = new BtfPatch(btf);
   let intId = 0;
   let dummyId = 0;
   const intType = (): number => {
     if (intId === 0) {
-      intId = b.addType({
+      intId = p.addType({
         kind: BtfKind.INT, nameOff: 0, name: 'int', size: 4, encoding: BTF_INT_SIGNED, bitOffset: 0, bits: 32,
       });
     }
     return intId;
   };
 
-  for (const t of b.types) {
-    if (t === undefined) continue;
-    if (t.kind === BtfKind.DATASEC && t.name === '.ksyms') {
-      t.vars.forEach((entry, i) => {
-        const target = b.types[entry.type];
-        if (target?.kind === BtfKind.FUNC) {
-          // One shared placeholder VAR, as the kernel rejects FUNCs inside a DATASEC.
-          if (dummyId === 0) {
-            dummyId = b.addType({
-              kind: BtfKind.VAR, nameOff: b.addString('dummy_ksym'), name: 'dummy_ksym', type: intType(),
-              linkage: BTF_VAR_GLOBAL_ALLOCATED,
-            });
-          }
-          entry.type = dummyId;
-        } else if (target?.kind === BtfKind.VAR) {
-          target.type = intType();
-          target.linkage = BTF_VAR_GLOBAL_ALLOCATED;
-        }
-        entry.offset = i * 4;
-        entry.size = 4;
-      });
-      t.size = t.vars.length * 4;
-    }
+  const count = btf.typeCount;
+  const funcs: number[] = [];
+  for (let id = btf.startId; id < count; id++) {
+    const kind = btf.typeById(id).kind;
+    // The open phase filled in DATASEC sizes and offsets and VAR linkage in the parsed
+    // types (btf-fixup.ts, externs.ts), so their bytes in the file are stale: encode them.
+    if (kind === BtfKind.DATASEC || kind === BtfKind.VAR) p.edit(id);
+    else if (kind === BtfKind.FUNC) funcs.push(id);
   }
-  for (const t of b.types) {
-    if (t?.kind !== BtfKind.FUNC) continue;
+  for (let id = btf.startId; id < count; id++) {
+    const t = p.type(id);
+    if (t.kind !== BtfKind.DATASEC || t.name !== '.ksyms') continue;
+    t.vars.forEach((entry, i) => {
+      const target = p.type(entry.type);
+      if (target.kind === BtfKind.FUNC) {
+        // One shared placeholder VAR, as the kernel rejects FUNCs inside a DATASEC.
+        if (dummyId === 0) {
+          const type = intType();
+          dummyId = p.addType({
+            kind: BtfKind.VAR, nameOff: p.addString('dummy_ksym'), name: 'dummy_ksym', type,
+            linkage: BTF_VAR_GLOBAL_ALLOCATED,
+          });
+        }
+        entry.type = dummyId;
+      } else if (target.kind === BtfKind.VAR) {
+        const v = p.edit(entry.type) as typeof target;
+        v.type = intType();
+        v.linkage = BTF_VAR_GLOBAL_ALLOCATED;
+      }
+      entry.offset = i * 4;
+      entry.size = 4;
+    });
+    t.size = t.vars.length * 4;
+  }
+  for (const id of funcs) {
+    const t = p.type(id);
+    if (t.kind !== BtfKind.FUNC) continue;
     if (t.linkage === BTF_FUNC_EXTERN) {
-      t.linkage = BTF_FUNC_GLOBAL;
-      const proto = b.types[t.type];
-      if (proto?.kind === BtfKind.FUNC_PROTO) {
-        for (const p of proto.params) {
-          if (p.name === '' && p.type !== 0) {
-            p.name = 'dummy_ksym';
-            p.nameOff = b.addString(p.name);
+      const f = p.edit(id) as typeof t;
+      f.linkage = BTF_FUNC_GLOBAL;
+      const proto = p.type(f.type);
+      if (proto.kind === BtfKind.FUNC_PROTO && proto.params.some((q) => q.name === '' && q.type !== 0)) {
+        const edited = p.edit(f.type) as typeof proto;
+        for (const q of edited.params) {
+          if (q.name === '' && q.type !== 0) {
+            q.name = 'dummy_ksym';
+            q.nameOff = p.addString(q.name);
           }
         }
       }
     } else if (t.linkage === BTF_FUNC_GLOBAL) {
       const sym = spec.elf.symbolByName(t.name);
-      if (sym && (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL)) t.linkage = BTF_FUNC_STATIC;
+      if (sym && (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL)) (p.edit(id) as typeof t).linkage = BTF_FUNC_STATIC;
     }
   }
-  return b.encode();
+  return p.encode();
 }

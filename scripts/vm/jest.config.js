@@ -1,0 +1,16 @@
+/**
+ * Jest configuration inside the test VM: the kernel tests were compiled to JavaScript on
+ * the host (scripts/vm/rootfs.sh), so there is no transform. Timeouts are generous because
+ * TCG runs everything 5-20 times slower than the host.
+ */
+module.exports = {
+  rootDir: '/app',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/test/kernel/**/*.test.js'],
+  transform: {},
+  testEnvironment: 'node',
+  maxWorkers: 1,
+  testTimeout: Number(process.env.VMTEST_TEST_TIMEOUT_MS || 300000),
+  cacheDirectory: '/tmp/jest-cache',
+  watchman: false,
+};

@@ -52,7 +52,10 @@ function classify(
     }
     if (isCall(code, insn) && ext.kind === 'kfunc') return { kind: 'kfunc', insn: local, extern: ext.name };
     if (isLdImm64(code, insn) && ext.kind === 'kconfig') return { kind: 'kconfig', insn: local, extern: ext.name };
-    if (isLdImm64(code, insn) && ext.kind === 'ksym') return { kind: 'ksym_var', insn: local, extern: ext.name };
+    // ld_imm64 of a kfunc's address is an existence check (bpf_ksym_exists): a BTF_ID load.
+    if (isLdImm64(code, insn) && (ext.kind === 'ksym' || ext.kind === 'kfunc')) {
+      return { kind: 'ksym_var', insn: local, extern: ext.name };
+    }
     throw malformed(`instruction ${insn} cannot refer to ${ext.kind} extern ${sym.name}`, where);
   }
   if (sym.shndx >= SHN_LORESERVE) throw malformed(`relocation against special symbol ${sym.name}`, where);

@@ -11,6 +11,7 @@ import { toKind } from './kinds';
 import { alignOf, MAX_TYPE_CHAIN, sizeOf } from './layout';
 import { IndexedNames, IndexedTable, type StaleIndexHandler } from './indexed';
 import { NameIndex, type NameLookup } from './name-index';
+import { firstSuspect } from './precheck';
 import { StringTable } from './strings';
 import type { LazyRange } from './progressive';
 import { TypeTable, type RecordTable } from './type-table';
@@ -180,10 +181,26 @@ export class Btf {
   static parse(data: Buffer, opts: BtfParseOptions = {}): Btf {
     const btf = new Btf(data, opts);
     btf.table.finish();
-    if (!opts.lazy) {
-      for (let id = btf.startId; id < btf.startId + btf.table.count; id++) btf.typeById(id);
-    }
+    if (!opts.lazy) btf.checkAll();
     return btf;
+  }
+
+  /**
+   * Checks every record now, as decoding would. A quick pass over the raw words finds the
+   * records decoding could reject, and only those are decoded here (in id order, so the
+   * first bad one throws its own error); the rest are decoded when first used.
+   */
+  private checkAll(): void {
+    const table = this.table;
+    if (this.base || !(table instanceof TypeTable)) {
+      for (let id = this.startId; id < this.startId + table.count; id++) this.typeById(id);
+      return;
+    }
+    const count = this.typeCount;
+    const strLen = this.stringsLength;
+    for (let i = firstSuspect(table, 0, count, strLen); i >= 0; i = firstSuspect(table, i + 1, count, strLen)) {
+      this.typeById(this.startId + i);
+    }
   }
 
   /**
@@ -221,6 +238,18 @@ export class Btf {
     if (id === 0) return VOID_TYPE;
     if (this.base && Number.isInteger(id) && id > 0 && id < this.startId) return this.base.typeById(id);
     throw malformed(`btf ${this.name}: type id ${id} out of range (1..${this.typeCount - 1})`, { typeId: id });
+  }
+
+  /**
+   * @internal The kind of own type `id`, read from its record without decoding it.
+   *
+   * @throws BpfError (EINVAL) for an id that is not one of this blob's own types
+   */
+  kindOf(id: number): BtfKind {
+    const hit = this.cache[id - this.startId];
+    if (hit) return hit.kind;
+    this.recordOffset(id);
+    return this.table.kindAt(id - this.startId) as BtfKind;
   }
 
   /**

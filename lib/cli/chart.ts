@@ -4,30 +4,55 @@ export interface Point {
   y: number;
 }
 
+export interface ChartOptions {
+  width?: number;
+  height?: number;
+  yLabel?: string;
+  xLabel?: string;
+}
+
 /**
- * Draws a line chart of `points` in a terminal: `width` columns, `height` rows, each
- * column showing the largest y of the samples that fall into it. Returns the lines.
+ * Draws a time series in a terminal: `width` columns by `height` rows. Each column covers an
+ * equal slice of x and shows the range of y seen in it (min to max, joined to the previous
+ * column's last sample) as a bar, so a sawtooth stays visible even with many samples per
+ * column. Returns the lines.
  */
-export function drawChart(points: Point[], opts: { width?: number; height?: number; yLabel?: string; xLabel?: string } = {}): string[] {
+export function drawChart(points: Point[], opts: ChartOptions = {}): string[] {
   const width = opts.width ?? 64;
   const height = opts.height ?? 12;
   if (points.length === 0) return ['(no samples)'];
   const xMin = Math.min(...points.map((p) => p.x));
   const xMax = Math.max(...points.map((p) => p.x));
   const yMax = Math.max(1, ...points.map((p) => p.y));
-  const columns = new Array<number>(width).fill(-1);
-  for (const p of points) {
+  const lo = new Array<number>(width).fill(Infinity);
+  const hi = new Array<number>(width).fill(-Infinity);
+  const last = new Array<number | undefined>(width).fill(undefined);
+  for (const p of [...points].sort((a, b) => a.x - b.x)) {
     const col = xMax === xMin ? 0 : Math.min(width - 1, Math.floor(((p.x - xMin) / (xMax - xMin)) * width));
-    columns[col] = Math.max(columns[col], p.y);
+    lo[col] = Math.min(lo[col], p.y);
+    hi[col] = Math.max(hi[col], p.y);
+    last[col] = p.y;
   }
+  // Join each column to the previous one's last sample, so the series reads as a line.
+  let prev: number | undefined;
+  for (let c = 0; c < width; c++) {
+    if (last[c] === undefined) continue;
+    if (prev !== undefined) {
+      lo[c] = Math.min(lo[c], prev);
+      hi[c] = Math.max(hi[c], prev);
+    }
+    prev = last[c];
+  }
+  const rowOf = (y: number): number => Math.min(height - 1, Math.floor((y / yMax) * height - 1e-9));
   const labelWidth = String(yMax).length;
   const lines: string[] = [];
   if (opts.yLabel) lines.push(opts.yLabel);
   for (let row = height - 1; row >= 0; row--) {
-    const threshold = (row / height) * yMax;
     const label = row === height - 1 ? String(yMax) : row === 0 ? '0' : '';
     let line = `${label.padStart(labelWidth)} |`;
-    for (const v of columns) line += v < 0 ? ' ' : v > threshold ? (v >= threshold + yMax / height ? '█' : '▄') : ' ';
+    for (let c = 0; c < width; c++) {
+      line += hi[c] < 0 || row > rowOf(hi[c]) || row < rowOf(lo[c]) ? ' ' : '█';
+    }
     lines.push(line);
   }
   lines.push(`${' '.repeat(labelWidth)} +${'-'.repeat(width)}`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BpfError } from '../errors';
 import { openObject } from '../object';
 import { drawChart, Point } from './chart';
+import { canMakeLossyLoopback, lossyLoopbackTraffic } from './lossy';
 import { loopbackTraffic } from './traffic';
 
 /** The congestion controller shipped with the package (lib/cli/demo/demo_cc.bpf.c). */
@@ -13,6 +14,8 @@ const COUNTERS = ['init_calls', 'ssthresh_calls', 'cong_avoid_calls', 'undo_cwnd
 
 export interface DemoOptions {
   seconds: number;
+  /** Send through a private lossy loopback (default when root with ip/tc) so loss handling runs. */
+  lossy?: boolean;
   out: (line: string) => void;
   err: (line: string) => void;
 }
@@ -22,7 +25,7 @@ export interface DemoOptions {
  * loopback TCP traffic with it, show what it did, unregister, and check the kernel is clean.
  * Returns the process exit code.
  */
-export async function runDemo({ seconds, out, err }: DemoOptions): Promise<number> {
+export async function runDemo({ seconds, out, err, lossy = canMakeLossyLoopback() }: DemoOptions): Promise<number> {
   if (process.geteuid?.() !== 0) {
     err('struct-ops demo: must run as root: it loads BPF programs and registers a TCP congestion control');
     err('hint: sudo npm start (or grant CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)');
@@ -38,14 +41,20 @@ export async function runDemo({ seconds, out, err }: DemoOptions): Promise<numbe
     out(`Programs: ${[...map.programs].map(([member, p]) => `${member}=${p.name}#${p.id}`).join(' ')}`);
     let result;
     try {
-      out(`Pushing loopback TCP traffic with ${DEMO_ALGORITHM} for ${seconds} s ...`);
-      result = await loopbackTraffic({ algorithm: DEMO_ALGORITHM, durationMs: seconds * 1000, timeoutMs: seconds * 1000 + 15000 });
+      if (lossy) {
+        out(`Pushing TCP traffic with ${DEMO_ALGORITHM} for ${seconds} s over a private loopback with a ` +
+          '200 Mbit/s token-bucket queue (a throwaway network namespace), so the controller meets losses ...');
+        result = await lossyLoopbackTraffic({ algorithm: DEMO_ALGORITHM, durationMs: seconds * 1000 });
+      } else {
+        out(`Pushing loopback TCP traffic with ${DEMO_ALGORITHM} for ${seconds} s ...`);
+        result = await loopbackTraffic({ algorithm: DEMO_ALGORITHM, durationMs: seconds * 1000, timeoutMs: seconds * 1000 + 15000 });
+      }
     } finally {
       link.close();
     }
     const mib = result.bytes / (1024 * 1024);
     out(`Moved ${mib.toFixed(1)} MiB in ${(result.elapsedMs / 1000).toFixed(2)} s ` +
-      `(${((result.bytes * 8) / (result.elapsedMs / 1000) / 1e9).toFixed(2)} Gbit/s); socket reported algorithm "${result.algorithm}"`);
+      `(${((result.bytes * 8) / (result.elapsedMs / 1000) / 1e6).toFixed(0)} Mbit/s); the socket reported algorithm "${result.algorithm}"`);
 
     const bss = obj.readGlobals('.bss');
     out('');

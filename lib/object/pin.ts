@@ -123,11 +123,18 @@ function nearestExisting(abs: string): string {
   return p;
 }
 
+// One level at a time: Node 20's recursive mkdirSync loops forever where a parent cannot be
+// created (e.g. below /proc, which answers ENOENT).
 function mkdirs(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw notBpffs(dir, code, `cannot create the directory: ${(err as Error).message}`, err);
+  const missing: string[] = [];
+  for (let p = dir; !exists(p) && dirname(p) !== p; p = dirname(p)) missing.unshift(p);
+  for (const p of missing) {
+    try {
+      mkdirSync(p, { mode: 0o700 });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      if (code === 'EEXIST') continue;
+      throw notBpffs(dir, code, `cannot create ${p}: ${(err as Error).message}`, err);
+    }
   }
 }

@@ -35,7 +35,8 @@ export async function expectLinkMapRefused(path = fixture('cubic'), map = 'cubic
   } finally {
     obj.close();
   }
-  expect(openFdCount()).toBe(baseline);
+  // At most the baseline: the lazily read kernel BTF file may get closed meanwhile.
+  expect(openFdCount()).toBeLessThanOrEqual(baseline);
 }
 
 const refusedName = (what: string): string =>

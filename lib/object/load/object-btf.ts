@@ -30,7 +30,7 @@ export function encodeObjectBtf(spec: ObjectSpec): Buffer {
   const count = btf.typeCount;
   const funcs: number[] = [];
   for (let id = btf.startId; id < count; id++) {
-    const kind = btf.typeById(id).kind;
+    const kind = btf.kindOf(id);
     // The open phase filled in DATASEC sizes and offsets and VAR linkage in the parsed
     // types (btf-fixup.ts, externs.ts), so their bytes in the file are stale: encode them.
     if (kind === BtfKind.DATASEC || kind === BtfKind.VAR) p.edit(id);

@@ -13,8 +13,11 @@ const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
  * symbol values, as libbpf does at open time. Mutates the object's parsed BTF types.
  */
 export function fixupDatasecs(btf: Btf, elf: ElfFile, objectName: string): void {
-  for (const type of btf.types()) {
-    if (type.kind !== BtfKind.DATASEC || EXTERN_SECTIONS.has(type.name)) continue;
+  // Kinds are read from the records, so only DATASECs get decoded here.
+  for (let id = btf.startId, count = btf.typeCount; id < count; id++) {
+    if (btf.kindOf(id) !== BtfKind.DATASEC) continue;
+    const type = btf.typeById(id) as BtfDatasec;
+    if (EXTERN_SECTIONS.has(type.name)) continue;
     fixupDatasec(btf, elf, type, objectName);
   }
 }

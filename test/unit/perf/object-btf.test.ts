@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Btf, BtfBuilder, BtfKind, BtfPatch, BTF_FUNC_EXTERN, BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_SIGNED,
+  Btf, BtfBuilder, BtfKind, BtfPatch, type BtfComposite, BTF_FUNC_EXTERN, BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_SIGNED,
   BTF_VAR_GLOBAL_ALLOCATED,
 } from '../../../lib/btf';
 import { STV_HIDDEN, STV_INTERNAL } from '../../../lib/elf';
@@ -90,7 +90,7 @@ describe('BtfPatch', () => {
   it('edits a copy, resizes records, renames, and appends types and strings', () => {
     const fresh = Btf.parse(btf.raw);
     const p = new BtfPatch(fresh);
-    const struct = [...fresh.types()].find((t) => t.kind === BtfKind.STRUCT && t.members.length > 1)!;
+    const struct = [...fresh.types()].find((t): t is BtfComposite => t.kind === BtfKind.STRUCT && t.members.length > 1)!;
     const e = p.edit(struct.id);
     if (e.kind !== BtfKind.STRUCT) throw new Error('not a struct');
     expect(e).not.toBe(struct);

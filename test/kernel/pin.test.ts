@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BPFFS_ROOT, BpfError, BpfLink, BpfObject, ensureBpffsDir, isBpffs, openObject, openPinnedLink, unpin,
+} from '../../lib';
+import { availableCongestionControls } from '../../lib/cli/demo';
+import { mapDeleteElem, objGet } from '../../lib/sys';
+import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
+import { eventually, runChild } from '../helpers/child';
+import { unregisterLeftovers } from '../helpers/cleanup';
+import { fixture } from '../helpers/fixtures';
+import { describeKernel, openFdCount } from '../helpers/kernel';
+import { pushTraffic } from '../helpers/traffic';
+
+const linkIds = (): number[] => (bpftoolJson<{ id: number }[]>('link', 'show') ?? []).map((l) => l.id);
+const mounted = (dir: string): boolean => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+
+function catchBpf(fn: () => unknown): BpfError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(BpfError);
+    return e as BpfError;
+  }
+  throw new Error('expected a BpfError');
+}
+
+/** Child: open the pin, load the cubic fixture, switch the link to its cubic_link map, exit. */
+const UPDATE_FROM_CHILD = `(async () => {
+  const [pin, file] = process.argv.slice(1);
+  const link = so.openPinnedLink(pin);
+  const before = link.info();
+  const obj = await so.openObject(file);
+  await obj.load();
+  link.update(obj.structOps.get('cubic_link'));
+  send('updated', { before: before.structOpsMapId, after: link.info().structOpsMapId, linkId: before.id });
+  link.close();
+  obj.close();
+})().catch(fail);`;
+
+/** Child: register the legacy reno map WITHOUT persist, pin the map, exit normally. */
+const PIN_LEGACY_FROM_CHILD = `(async () => {
+  const obj = await so.openObject(process.argv[1]);
+  await obj.load();
+  const map = obj.structOps.get('reno');
+  await map.attach();
+  map.pin(process.argv[2]);
+  send('pinned', { mapId: map.id });
+})().catch(fail);`;
+
+describeKernel('pinning links and maps on bpffs', () => {
+  const objects: BpfObject[] = [];
+  const links: BpfLink[] = [];
+  const dirs: string[] = [];
+  const mounts: string[] = [];
+  let n = 0;
+  let baseline = 0;
+  const pinDir = (): string => {
+    const dir = join(BPFFS_ROOT, `struct-ops-test-${process.pid}-${n++}`);
+    dirs.push(dir);
+    return dir;
+  };
+  const open = async (name: string): Promise<BpfObject> => {
+    const obj = await openObject(fixture(name));
+    objects.push(obj);
+    await obj.load();
+    return obj;
+  };
+
+  beforeAll(() => {
+    baseline = openFdCount();
+  });
+  afterEach(() => {
+    for (const l of links.splice(0)) l.close();
+    for (const o of objects.splice(0)) o.close();
+    // Removing the pins (or the bpffs holding them) ends link registrations they still hold.
+    for (const m of mounts.splice(0)) {
+      if (mounted(m)) execFileSync('umount', [m]);
+      rmSync(m, { recursive: true, force: true });
+    }
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    unregisterLeftovers(['reno', 'cubic_']);
+  });
+  afterAll(async () => {
+    expect(openFdCount()).toBe(baseline);
+    expect(await eventually(() => !structOpsShow().some((s) => ['reno', 'cubic_link', 'cubic_legacy'].includes(s.name)))).toBe(true);
+  });
+
+  test('pin -> reopen and update from a second process -> detach -> unpin', async () => {
+    const dir = pinDir();
+    const path = join(dir, 'sub', 'cubic_link');
+    const obj = await open('cubic');
+    const map = obj.structOps.get('cubic_link')!;
+    const link = await map.attach();
+    links.push(link);
+    link.pin(path); // creates dir/sub on bpffs (mounting /sys/fs/bpf first if needed)
+    expect(isBpffs(join(dir, 'sub'))).toBe(true);
+    const linkId = link.id;
+
+    // The pin holds the registration once this process lets go of everything.
+    link.close();
+    obj.close();
+    expect(availableCongestionControls()).toContain('so_cubic_lnk');
+    expect(linkIds()).toContain(linkId);
+
+    const child = await runChild(UPDATE_FROM_CHILD, [path, fixture('cubic')]);
+    const updated = await child.waitFor<{ before: number; after: number; linkId: number }>('updated');
+    expect(updated.linkId).toBe(linkId);
+    expect(updated.after).not.toBe(updated.before);
+    // The child exited; the link (held by the pin) keeps the child's map registered.
+    const reopened = openPinnedLink(path);
+    links.push(reopened);
+    expect(reopened.isLink).toBe(true);
+    expect(reopened.map).toBeUndefined();
+    expect(reopened.info()).toMatchObject({ id: linkId, structOpsMapId: updated.after });
+    expect(structOpsShow().map((s) => s.id)).toContain(updated.after);
+    expect((await pushTraffic('so_cubic_lnk', 4 * 1024 * 1024)).algorithm).toBe('so_cubic_lnk');
+
+    reopened.detach();
+    expect(reopened.info().structOpsMapId).toBe(0);
+    expect(availableCongestionControls()).not.toContain('so_cubic_lnk');
+    unpin(path);
+    expect(existsSync(path)).toBe(false);
+    reopened.close();
+    expect(await eventually(() => !linkIds().includes(linkId))).toBe(true);
+    expect(await eventually(() => !structOpsShow().some((s) => s.id === updated.after))).toBe(true);
+  });
+
+  test('a pinned legacy map keeps its registration after the process exits', async () => {
+    const path = join(pinDir(), 'reno');
+    const child = await runChild(PIN_LEGACY_FROM_CHILD, [fixture('reno'), path]);
+    const { mapId } = await child.waitFor<{ mapId: number }>('pinned');
+    expect(availableCongestionControls()).toContain('so_reno');
+    expect(structOpsShow().map((s) => s.id)).toContain(mapId);
+    // A pinned map is not a link.
+    expect(catchBpf(() => openPinnedLink(path))).toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/not a BPF link \(bpf-map\)/) });
+    const fd = objGet(path);
+    mapDeleteElem(fd, Buffer.alloc(4));
+    fd.close();
+    unpin(path);
+    expect(availableCongestionControls()).not.toContain('so_reno');
+  });
+
+  test('mounts bpffs on an empty directory that is not on bpffs, and refuses a non-empty one', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'struct-ops-test-'));
+    mounts.push(join(base, 'pins'));
+    dirs.push(base);
+    expect(isBpffs(base)).toBe(false);
+    expect(ensureBpffsDir(join(base, 'pins'))).toBe(join(base, 'pins'));
+    expect(isBpffs(join(base, 'pins'))).toBe(true);
+    expect(mounted(join(base, 'pins'))).toBe(true);
+    expect(ensureBpffsDir(join(base, 'pins', 'a', 'b'))).toBeUndefined(); // already bpffs: just mkdir
+
+    const obj = await open('cubic');
+    const link = await obj.structOps.get('cubic_link')!.attach();
+    links.push(link);
+    const path = join(base, 'pins', 'a', 'b', 'cubic_link');
+    link.pin(path);
+    const reopened = openPinnedLink(path);
+    links.push(reopened);
+    expect(reopened.info().id).toBe(link.id);
+
+    const full = join(base, 'full');
+    rmSync(full, { force: true, recursive: true });
+    execFileSync('mkdir', [full]);
+    writeFileSync(join(full, 'keep'), 'x');
+    const err = catchBpf(() => link.pin(join(full, 'cubic_link')));
+    expect(err).toMatchObject({ code: 'ENOTEMPTY', hint: expect.stringMatching(/mount -t bpf bpf DIR/) });
+    expect(mounted(full)).toBe(false);
+    expect(readFileSync(join(full, 'keep'), 'utf8')).toBe('x');
+  });
+
+  test('errors: existing pin path, no pin, not bpffs, legacy registrations have no link to pin', async () => {
+    const dir = pinDir();
+    const obj = await open('cubic');
+    const link = await obj.structOps.get('cubic_link')!.attach();
+    const legacy = await obj.structOps.get('cubic_legacy')!.attach();
+    links.push(link, legacy);
+    link.pin(join(dir, 'x'));
+    expect(catchBpf(() => link.pin(join(dir, 'x')))).toMatchObject({ code: 'EEXIST' });
+    expect(catchBpf(() => legacy.pin(join(dir, 'y')))).toMatchObject({ code: 'EOPNOTSUPP', hint: expect.stringMatching(/map\.pin/) });
+    expect(catchBpf(() => openPinnedLink(join(dir, 'missing')))).toMatchObject({ code: 'ENOENT', hint: expect.any(String) });
+    expect(catchBpf(() => unpin(join(dir, 'missing')))).toMatchObject({ code: 'ENOENT' });
+    expect(catchBpf(() => link.pin('/proc/struct-ops-test/x'))).toMatchObject({ code: 'ENOENT', hint: expect.stringMatching(/bpffs|BPF filesystem/) });
+
+    const plain = join(mkdtempSync(join(tmpdir(), 'struct-ops-test-')), 'file');
+    dirs.push(join(plain, '..'));
+    writeFileSync(plain, 'not a pin');
+    expect(catchBpf(() => unpin(plain))).toMatchObject({ code: 'EINVAL' });
+    expect(existsSync(plain)).toBe(true);
+    expect(catchBpf(() => openPinnedLink(plain))).toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/not on a BPF filesystem/) });
+  });
+});

@@ -241,6 +241,28 @@ export class Btf {
   }
 
   /**
+   * @internal Own type ids of the given kinds, ascending, read from the records in one
+   * pass without decoding anything (so a caller interested in a few kinds does not pay for
+   * decoding, or even calling into, every type).
+   */
+  idsOfKinds(kinds: readonly BtfKind[]): number[] {
+    let mask = 0;
+    for (const k of kinds) mask |= 1 << k;
+    const table = this.table;
+    table.finish();
+    const ids: number[] = [];
+    if (table instanceof TypeTable) {
+      const { words, offsets, count } = table;
+      for (let i = 0; i < count; i++) {
+        if ((mask >>> ((words[offsets[i] + 1] >>> 24) & 0x1f)) & 1) ids.push(this.startId + i);
+      }
+    } else {
+      for (let i = 0; i < table.count; i++) if ((mask >>> table.kindAt(i)) & 1) ids.push(this.startId + i);
+    }
+    return ids;
+  }
+
+  /**
    * @internal The kind of own type `id`, read from its record without decoding it.
    *
    * @throws BpfError (EINVAL) for an id that is not one of this blob's own types

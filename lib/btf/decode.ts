@@ -51,9 +51,11 @@ export function decodeType(ctx: DecodeContext, id: number, off: number): BtfType
   const kind = ((info >>> 24) & 0x1f) as BtfKind;
   const vlen = info & 0xffff;
   const kflag = info >= 0x80000000;
-  const name = str(ctx, nameOff, id, off);
+  const name = nameOff === 0 ? '' : str(ctx, nameOff, id, off);
   const p = off + BTF_TYPE_HEADER_SIZE;
-  const ref = (t: number, at: number): number => checkRef(ctx, t, id, at);
+  // Read once: for a lazily scanned blob this is a getter.
+  const typeCount = ctx.typeCount;
+  const ref = (t: number, at: number): number => (t < typeCount ? t : refError(ctx, t, id, at));
 
   switch (kind) {
     case BtfKind.INT: {
@@ -85,15 +87,19 @@ export function decodeType(ctx: DecodeContext, id: number, off: number): BtfType
     }
     case BtfKind.STRUCT:
     case BtfKind.UNION: {
+      // The hot case (kernel structs have up to a few hundred members): one loop, no calls
+      // but the string reads.
       const members: BtfMember[] = new Array(vlen);
-      for (let i = 0; i < vlen; i++) {
-        const m = p + i * 12;
+      const strings = ctx.strings;
+      for (let i = 0, m = p; i < vlen; i++, m += 12) {
         const mNameOff = data.readUInt32LE(m);
+        const type = data.readUInt32LE(m + 4);
         const raw = data.readUInt32LE(m + 8);
+        if (type >= typeCount) refError(ctx, type, id, m + 4);
         members[i] = {
           nameOff: mNameOff,
-          name: str(ctx, mNameOff, id, m),
-          type: ref(data.readUInt32LE(m + 4), m + 4),
+          name: mNameOff === 0 ? '' : strings.has(mNameOff) ? strings.stringAt(mNameOff, id) : str(ctx, mNameOff, id, m),
+          type,
           bitOffset: kflag ? raw & 0xffffff : raw,
           bitfieldSize: kflag ? raw >>> 24 : 0,
         };
@@ -164,9 +170,8 @@ function str(ctx: DecodeContext, off: number, id: number, at: number): string {
   return ctx.strings.stringAt(off, id);
 }
 
-function checkRef(ctx: DecodeContext, t: number, id: number, at: number): number {
-  if (t >= ctx.typeCount) throw bad(ctx, id, at, `references type ${t} beyond last id ${ctx.typeCount - 1}`);
-  return t;
+function refError(ctx: DecodeContext, t: number, id: number, at: number): never {
+  throw bad(ctx, id, at, `references type ${t} beyond last id ${ctx.typeCount - 1}`);
 }
 
 function bad(ctx: DecodeContext, id: number, at: number, what: string): Error {

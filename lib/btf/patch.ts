@@ -29,6 +29,8 @@ export class BtfPatch {
   private readonly strStart: number;
   private readonly strLen: number;
   private readonly edits = new Map<number, BtfType>();
+  /** Original types encoded from their parsed (not copied) form; see encodeAgain. */
+  private readonly reparsed = new Set<number>();
   private readonly added: BtfType[] = [];
   private readonly firstAdded: number;
   /** Appended strings, NUL-terminated, starting at offset strLen. */
@@ -81,8 +83,19 @@ export class BtfPatch {
       if (id === 0) throw malformed(`btf ${this.from.name}: cannot edit void`);
       t = structuredClone(this.from.typeById(id));
       this.edits.set(id, t);
+      this.reparsed.delete(id);
     }
     return t;
+  }
+
+  /**
+   * Encodes type `id` from its parsed form instead of copying its original bytes: for a
+   * type its parser's caller changed in place (the loader's open phase fills in DATASEC and
+   * VAR fields that clang leaves zero). A later {@link edit} still makes a private copy.
+   */
+  encodeAgain(id: number): void {
+    if (id === 0 || id >= this.firstAdded) throw malformed(`btf ${this.from.name}: type id ${id} is not an original type`);
+    if (!this.edits.has(id)) this.reparsed.add(id);
   }
 
   /** Appends a type and returns its id. `nameOff` may be 0: the name is resolved on encode. */
@@ -128,14 +141,15 @@ export class BtfPatch {
    */
   encode(): Buffer {
     const raw = this.raw;
-    const ids = [...this.edits.keys()].sort((a, b) => a - b);
-    const spans: { id: number; off: number; oldSize: number }[] = [];
+    const ids = [...this.edits.keys(), ...this.reparsed].sort((a, b) => a - b);
+    const spans: { t: BtfType; off: number; oldSize: number }[] = [];
     let typeLen = this.typeLen;
     for (const id of ids) {
+      const t = this.edits.get(id) ?? this.from.typeById(id);
       const off = this.from.recordOffset(id);
       const oldSize = recordWords(raw.readUInt32LE(off + 4)) * 4;
-      spans.push({ id, off, oldSize });
-      typeLen += encodedSize(this.edits.get(id)!) - oldSize;
+      spans.push({ t, off, oldSize });
+      typeLen += encodedSize(t) - oldSize;
     }
     for (const t of this.added) typeLen += encodedSize(t);
 
@@ -143,9 +157,9 @@ export class BtfPatch {
     const types = Buffer.alloc(typeLen);
     let pos = 0;
     let prev = this.typeStart;
-    for (const { id, off, oldSize } of spans) {
+    for (const { t, off, oldSize } of spans) {
       pos += raw.copy(types, pos, prev, off);
-      pos = writeType(types, pos, this.edits.get(id)!, nameOf);
+      pos = writeType(types, pos, t, nameOf);
       prev = off + oldSize;
     }
     pos += raw.copy(types, pos, prev, this.typeStart + this.typeLen);

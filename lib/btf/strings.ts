@@ -6,6 +6,9 @@
 import { malformed } from '../errors';
 import type { LazyRange } from './progressive';
 
+/** Bytes made real at once when a string of a lazily read section is first read. */
+const NAME_WINDOW = 128;
+
 /**
  * An ongoing search for every offset whose string equals one name. `decidedTo` grows as
  * more of a lazily read section is searched; offsets below it are known to be in `offs`
@@ -80,20 +83,25 @@ export class StringTable {
       });
     }
     const abs = this.start + (off - this.startOff);
-    return this.buf.toString('utf8', abs, this.nulAfter(abs, typeId));
+    // A section read in full was checked to end with a NUL when it was parsed.
+    const end = this.region ? this.nulAfter(abs, typeId) : this.buf.indexOf(0, abs);
+    return this.buf.toString('utf8', abs, end);
   }
 
   /** Finds the NUL ending the string at `abs`, reading more of a lazy section as needed. */
   private nulAfter(abs: number, typeId: number | undefined): number {
+    const region = this.region;
+    // Names are short: make a small window real, and widen it only for a longer string.
+    let limit = region ? Math.min(this.end, abs + NAME_WINDOW) : this.end;
     for (;;) {
-      const limit = this.region ? this.region.realTo(abs) : this.end;
+      region?.fill(abs, limit);
       // Searching the whole buffer is fine: the NUL is normally a few bytes away.
       const e = this.buf.indexOf(0, abs);
       if (e >= 0 && e < limit) return e;
       if (limit >= this.end) {
         throw malformed(`btf ${this.name}: string at ${abs} is not NUL-terminated`, { typeId, offset: abs });
       }
-      (this.region as LazyRange).fill(limit, limit + 1);
+      limit = Math.min(this.end, limit + 4096);
     }
   }
 

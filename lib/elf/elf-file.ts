@@ -22,6 +22,8 @@ export class ElfFile {
   /** All .symtab entries; the array index is the symbol index ([] if there is no .symtab). */
   readonly symbols: ElfSymbol[];
   private readonly relocationCache = new Map<number, ElfRelocation[]>();
+  private sectionsByName: Map<string, ElfSection> | undefined;
+  private symbolsByName: Map<string, ElfSymbol> | undefined;
 
   /** @internal Use {@link parseElf}; the arguments must already be validated. */
   constructor(fileName: string, buffer: Buffer, sections: ElfSection[], symbols: ElfSymbol[]) {
@@ -33,7 +35,13 @@ export class ElfFile {
 
   /** Returns the first section called `name`, or undefined. */
   section(name: string): ElfSection | undefined {
-    return this.sections.find((s) => s.name === name);
+    if (!this.sectionsByName) {
+      // Built on first use (the open phase asks for a section by name many times).
+      const map = new Map<string, ElfSection>();
+      for (const s of this.sections) if (!map.has(s.name)) map.set(s.name, s);
+      this.sectionsByName = map;
+    }
+    return this.sectionsByName.get(name);
   }
 
   /**
@@ -79,7 +87,12 @@ export class ElfFile {
   /** Returns the first symbol called `name` (an empty name never matches), or undefined. */
   symbolByName(name: string): ElfSymbol | undefined {
     if (name === '') return undefined;
-    return this.symbols.find((s) => s.name === name);
+    if (!this.symbolsByName) {
+      const map = new Map<string, ElfSymbol>();
+      for (const s of this.symbols) if (!map.has(s.name)) map.set(s.name, s);
+      this.symbolsByName = map;
+    }
+    return this.symbolsByName.get(name);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 
 import { malformed } from '../errors';
-import { cString, readSafeU64 } from './read';
+import { cString, readSafeU64, readU64OrNeg } from './read';
 import { SHT_NOBITS, SHT_NULL, SHT_STRTAB } from './types';
 
 /** EM_BPF from the ELF machine registry. */
@@ -134,17 +134,18 @@ export function readSectionHeaders(data: Buffer, header: RawElfHeader, fileName:
   const result: RawSectionHeader[] = [];
   for (let index = 0; index < header.shnum; index++) {
     const base = headerAt(index);
-    const field = (rel: number, what: string) =>
-      readSafeU64(data, base + rel, `${fileName}: section ${index} ${what}`, { object: fileName, offset: base + rel });
-    result.push({
-      nameOff: data.readUInt32LE(base),
-      type: data.readUInt32LE(base + 4),
-      offset: field(24, 'sh_offset'),
-      size: field(32, 'sh_size'),
-      // elfy 1.0.0 reads these two from offsets 46/54; the ELF64 layout has them at 48/56.
-      addralign: field(48, 'sh_addralign'),
-      entsize: field(56, 'sh_entsize'),
-    });
+    const offset = readU64OrNeg(data, base + 24);
+    const size = readU64OrNeg(data, base + 32);
+    // elfy 1.0.0 reads these two from offsets 46/54; the ELF64 layout has them at 48/56.
+    const addralign = readU64OrNeg(data, base + 48);
+    const entsize = readU64OrNeg(data, base + 56);
+    if (offset < 0 || size < 0 || addralign < 0 || entsize < 0) {
+      // Let readSafeU64 name the first field that is too large.
+      for (const [rel, what] of [[24, 'sh_offset'], [32, 'sh_size'], [48, 'sh_addralign'], [56, 'sh_entsize']] as const) {
+        readSafeU64(data, base + rel, `${fileName}: section ${index} ${what}`, { object: fileName, offset: base + rel });
+      }
+    }
+    result.push({ nameOff: data.readUInt32LE(base), type: data.readUInt32LE(base + 4), offset, size, addralign, entsize });
   }
 
   // elfy asserts (a plain AssertionError) on this, so it has to be checked before elfy runs.

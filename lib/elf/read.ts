@@ -10,11 +10,24 @@ import type { BpfErrorContext } from '../errors';
  * @throws BpfError (EINVAL) if the value is above Number.MAX_SAFE_INTEGER.
  */
 export function readSafeU64(data: Buffer, offset: number, what: string, context: Omit<BpfErrorContext, 'code'>): number {
-  const value = data.readBigUInt64LE(offset);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+  // Two u32 reads, no BigInt: the value is safe exactly when the high word is below 2^21.
+  const lo = data.readUInt32LE(offset);
+  const hi = data.readUInt32LE(offset + 4);
+  if (hi > 0x1fffff) {
+    const value = (BigInt(hi) << 32n) | BigInt(lo);
     throw malformed(`${what} 0x${value.toString(16)} is too large`, context);
   }
-  return Number(value);
+  return hi * 0x100000000 + lo;
+}
+
+/**
+ * Reads a u64 at `offset` as a number, or returns -1 when it is above
+ * Number.MAX_SAFE_INTEGER (the caller then reports it through {@link readSafeU64}).
+ * For hot loops: no message or context is built unless something is wrong.
+ */
+export function readU64OrNeg(data: Buffer, offset: number): number {
+  const hi = data.readUInt32LE(offset + 4);
+  return hi > 0x1fffff ? -1 : hi * 0x100000000 + data.readUInt32LE(offset);
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Parses the .symtab section (Elf64_Sym records) and its string table. */
 
 import { malformed } from '../errors';
-import { cString, readSafeU64 } from './read';
+import { cString, readSafeU64, readU64OrNeg } from './read';
 import { SHN_LORESERVE, SHN_UNDEF, SHT_STRTAB, SHT_SYMTAB, STT_SECTION } from './types';
 import type { ElfSection, ElfSymbol } from './types';
 
@@ -49,36 +49,43 @@ export function parseSymbols(symtab: ElfSection, sections: ElfSection[], fileNam
 
   const symbols: ElfSymbol[] = [];
   const count = symtab.size / SYMBOL_SIZE;
+  const d = symtab.data;
+  const names = strtab.data;
   for (let index = 0; index < count; index++) {
     const rel = index * SYMBOL_SIZE;
-    const fileOffset = symtab.offset + rel;
-    const d = symtab.data;
     const nameOff = d.readUInt32LE(rel);
     const info = d[rel + 4];
     const other = d[rel + 5];
     const shndx = d.readUInt16LE(rel + 6);
     const type = info & 0xf;
     if (shndx === SHN_XINDEX) {
-      throw malformed(`${fileName}: symbol ${index}: SHN_XINDEX section indices are not supported`, ctx(fileOffset + 6));
+      throw malformed(`${fileName}: symbol ${index}: SHN_XINDEX section indices are not supported`, ctx(symtab.offset + rel + 6));
     }
     if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= sections.length) {
-      throw malformed(`${fileName}: symbol ${index}: st_shndx ${shndx} is out of range (${sections.length} sections)`, ctx(fileOffset + 6));
+      throw malformed(`${fileName}: symbol ${index}: st_shndx ${shndx} is out of range (${sections.length} sections)`, ctx(symtab.offset + rel + 6));
     }
-    let name = cString(strtab.data, nameOff);
+    let name = cString(names, nameOff);
     if (name === undefined) {
       throw malformed(
         `${fileName}: symbol ${index}: name offset ${nameOff} is not a NUL-terminated string inside ${strtab.name} (${strtab.data.length} bytes)`,
-        ctx(fileOffset),
+        ctx(symtab.offset + rel),
       );
     }
     if (name === '' && type === STT_SECTION && shndx !== SHN_UNDEF && shndx < SHN_LORESERVE) {
       name = sections[shndx].name;
     }
+    let value = readU64OrNeg(d, rel + 8);
+    let size = readU64OrNeg(d, rel + 16);
+    if (value < 0 || size < 0) {
+      const fileOffset = symtab.offset + rel;
+      value = readSafeU64(d, rel + 8, `${fileName}: symbol ${index} st_value`, ctx(fileOffset + 8));
+      size = readSafeU64(d, rel + 16, `${fileName}: symbol ${index} st_size`, ctx(fileOffset + 16));
+    }
     symbols.push({
       index,
       name,
-      value: readSafeU64(d, rel + 8, `${fileName}: symbol ${index} st_value`, ctx(fileOffset + 8)),
-      size: readSafeU64(d, rel + 16, `${fileName}: symbol ${index} st_size`, ctx(fileOffset + 16)),
+      value,
+      size,
       type,
       bind: info >> 4,
       // Only the low two bits of st_other are the visibility; the rest is reserved.

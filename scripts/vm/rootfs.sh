@@ -108,8 +108,8 @@ stage_app() {
     (cd "$repo/$d" && find . -type f ! -name '*.ts' -print0 | cpio -pdm0 --quiet "$app/$d")
   done
   cp "$repo/package.json" "$app/"
-  tar -C "$repo" -cf - --exclude=node_modules/typescript --exclude=node_modules/ts-jest \
-    --exclude=node_modules/@types --exclude=node_modules/node-gyp --exclude=node_modules/node-addon-api \
+  # typescript stays: a kernel test's child process transpiles with it.
+  tar -C "$repo" -cf - --exclude=node_modules/ts-jest --exclude=node_modules/@types --exclude=node_modules/node-gyp --exclude=node_modules/node-addon-api \
     --exclude=node_modules/.cache node_modules | tar -C "$app" -xf -
   cp "$VM_SCRIPTS/run-tests.js" "$VM_SCRIPTS/jest.config.js" "$app/vm/"
   chmod -R a+rX "$out"

@@ -37,11 +37,11 @@ let failed = 0;
 let skipped = 0;
 for (const suite of report.testResults) {
   const file = relative('/app', suite.name);
-  if (suite.assertionResults.length === 0 && suite.status === 'failed') {
-    // The file did not load (syntax error, throwing import): count it as one failure.
+  if (suite.status === 'failed' && !suite.assertionResults.some((t) => t.status === 'failed')) {
+    // The file did not load (syntax error, throwing import) or a hook (afterAll) failed:
+    // one failure, with Jest's message.
     failed++;
-    mark('result', { file, name: '(test file failed to run)', status: 'failed', message: String(suite.message).slice(0, MAX_MESSAGE) });
-    continue;
+    mark('result', { file, name: '(test file or hook failed)', status: 'failed', message: String(suite.message).slice(0, MAX_MESSAGE) });
   }
   for (const t of suite.assertionResults) {
     if (t.status === 'passed') passed++;

@@ -4,7 +4,7 @@
  * asserts the loader's clear refusal instead of failing on the kernel's EINVAL.
  */
 import { release } from 'node:os';
-import { BpfError, STRUCT_OPS_LINK_HINT, openObject, probeStructOpsLink } from '../../lib';
+import { BpfError, BpfObject, STRUCT_OPS_LINK_HINT, openObject, probeStructOpsLink } from '../../lib';
 import { fixture } from './fixtures';
 import { describeKernel, kernelAvailable, openFdCount } from './kernel';
 
@@ -19,6 +19,25 @@ function probe(): boolean {
 
 /** True when the running kernel registers `.struct_ops.link` maps (probed once per test file). */
 export const structOpsLinks: boolean = probe();
+
+/**
+ * True when the running kernel release is at least major.minor, for behaviour that has no
+ * cheap probe (e.g. BPF_PROG_LOAD's log_true_size, 6.4).
+ */
+export function kernelAtLeast(major: number, minor: number): boolean {
+  const [a = 0, b = 0] = release().split(/[.-]/).map((p) => Number.parseInt(p, 10));
+  return a > major || (a === major && b >= minor);
+}
+
+/**
+ * On a kernel without struct_ops links, marks the object's `.struct_ops.link` maps as not
+ * to be created (libbpf's bpf_map__set_autocreate(map, false)), so that its legacy maps
+ * still load. Does nothing on 6.4+. Call before load().
+ */
+export function skipLinkMapsIfUnsupported(obj: BpfObject): void {
+  if (structOpsLinks) return;
+  for (const map of obj.structOps.values()) if (map.isLink) map.structOps.autocreate = false;
+}
 
 /**
  * Loads `path` and expects the refusal of a kernel without struct_ops links: a BpfError

@@ -64,7 +64,8 @@ function pickLinkMap(obj: BpfObject, file: string, names: string[], io: CliIo): 
   const candidates = maps.filter((m) => m.isLink);
   if (candidates.length === 1) return candidates[0];
   if (candidates.length === 0) {
-    io.err(`struct-ops update: ${names.length ? names[0] : `no map in ${file}`} is not link-based; a link can only switch to a SEC(".struct_ops.link") map`);
+    const what = names.length ? `${names[0]} is not link-based` : `${file} has no link-based struct_ops map`;
+    io.err(`struct-ops update: ${what}; a link can only switch to a SEC(".struct_ops.link") map`);
     io.err(`available maps: ${[...obj.structOps.values()].map(describeMap).join(', ')}`);
     return undefined;
   }

@@ -27,18 +27,17 @@ export function encodeObjectBtf(spec: ObjectSpec): Buffer {
     return intId;
   };
 
-  const count = btf.typeCount;
-  const funcs: number[] = [];
-  for (let id = btf.startId; id < count; id++) {
-    const kind = btf.kindOf(id);
-    // The open phase filled in DATASEC sizes and offsets and VAR linkage in the parsed
-    // types (btf-fixup.ts, externs.ts), so their bytes in the file are stale: encode them.
-    if (kind === BtfKind.DATASEC || kind === BtfKind.VAR) p.edit(id);
-    else if (kind === BtfKind.FUNC) funcs.push(id);
-  }
-  for (let id = btf.startId; id < count; id++) {
-    const t = p.type(id);
-    if (t.kind !== BtfKind.DATASEC || t.name !== '.ksyms') continue;
+  // Kinds come from the records: only the types looked at below get decoded.
+  const datasecs = btf.idsOfKinds([BtfKind.DATASEC]);
+  const funcs = btf.idsOfKinds([BtfKind.FUNC]);
+  // The open phase filled in DATASEC sizes and offsets and VAR linkage in the parsed
+  // types (btf-fixup.ts, externs.ts), so their bytes in the file are stale: encode them.
+  for (const id of datasecs) p.encodeAgain(id);
+  for (const id of btf.idsOfKinds([BtfKind.VAR])) p.encodeAgain(id);
+  for (const id of datasecs) {
+    const parsed = p.type(id);
+    if (parsed.kind !== BtfKind.DATASEC || parsed.name !== '.ksyms') continue;
+    const t = p.edit(id) as typeof parsed;
     t.vars.forEach((entry, i) => {
       const target = p.type(entry.type);
       if (target.kind === BtfKind.FUNC) {

@@ -14,8 +14,7 @@ const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
  */
 export function fixupDatasecs(btf: Btf, elf: ElfFile, objectName: string): void {
   // Kinds are read from the records, so only DATASECs get decoded here.
-  for (let id = btf.startId, count = btf.typeCount; id < count; id++) {
-    if (btf.kindOf(id) !== BtfKind.DATASEC) continue;
+  for (const id of btf.idsOfKinds([BtfKind.DATASEC])) {
     const type = btf.typeById(id) as BtfDatasec;
     if (EXTERN_SECTIONS.has(type.name)) continue;
     fixupDatasec(btf, elf, type, objectName);

@@ -114,6 +114,8 @@ export class Btf {
     // Until the whole table is scanned, references are checked against the most types it could hold.
     this.ctx = {
       data,
+      words: table.words,
+      typeStart: hdr.typeStart,
       strings,
       get typeCount() {
         return startId + table.upperBound();

@@ -97,7 +97,8 @@ interface BlockSpec<T extends { insnOff: number }> {
   name: string;
   /** Size of the record prefix we know; larger sizes are newer layouts, smaller are malformed. */
   knownSize: number;
-  decode: (data: Buffer, at: number, resolve: (off: number, what: string) => string) => T;
+  /** Decodes the record at `at`; `stringAt` and `rec` are for records holding strings. */
+  decode: (data: Buffer, at: number, stringAt: StringAt) => T;
 }
 
 const FUNC_INFO: BlockSpec<BtfExtFuncInfo> = {
@@ -120,13 +121,13 @@ const LINE_INFO: BlockSpec<BtfExtLineInfo> = {
 const CORE_RELO: BlockSpec<BtfExtCoreRelo> = {
   name: 'core_relo',
   knownSize: 16,
-  decode: (d, at, resolve) => {
+  decode: (d, at, stringAt) => {
     const accessStrOff = d.readUInt32LE(at + 8);
     return {
       insnOff: d.readUInt32LE(at),
       typeId: d.readUInt32LE(at + 4),
       accessStrOff,
-      accessStr: resolve(accessStrOff, 'access string'),
+      accessStr: resolveString(stringAt, accessStrOff, 'core_relo access string', at),
       kind: d.readUInt32LE(at + 12),
     };
   },
@@ -231,11 +232,10 @@ function parseBlock<T extends { insnOff: number }>(data: Buffer, hdrLen: number,
       );
     }
     const records = groups.get(name) ?? [];
-    for (let i = 0; i < count; i++) {
-      const rec = first + i * recSize;
-      const resolve = (strOff: number, what: string) => resolveString(stringAt, strOff, `${spec.name} ${what}`, rec);
-      const value = spec.decode(data, rec, resolve);
-      checkInsnOff(value.insnOff, spec.name, name, rec);
+    const decode = spec.decode;
+    for (let i = 0, rec = first; i < count; i++, rec += recSize) {
+      const value = decode(data, rec, stringAt);
+      if (value.insnOff % INSN_SIZE !== 0) checkInsnOff(value.insnOff, spec.name, name, rec);
       records.push(value);
     }
     groups.set(name, records);

@@ -37,11 +37,15 @@ export function defaultCacheOptions(env: NodeJS.ProcessEnv = process.env): Index
   return { dir };
 }
 
+/** Bytes of each end of the blob that go into the key's CRC. */
+export const EDGE_BYTES = 4096;
+
 /**
- * The key for a BTF blob whose first page (or all of it, when shorter) is `head`.
- * Returns undefined when the boot id cannot be read or parsed.
+ * The key for a BTF blob of `fileSize` bytes whose first and last {@link EDGE_BYTES}
+ * (or fewer, for a smaller file) are `head` and `tail`. Returns undefined when the boot id
+ * cannot be read or parsed.
  */
-export function indexKey(opts: IndexCacheOptions, fileSize: number, head: Buffer): IndexKey | undefined {
+export function indexKey(opts: IndexCacheOptions, fileSize: number, head: Buffer, tail: Buffer): IndexKey | undefined {
   let text = opts.bootId;
   if (text === undefined) {
     try {
@@ -50,13 +54,15 @@ export function indexKey(opts: IndexCacheOptions, fileSize: number, head: Buffer
       return undefined;
     }
   }
-  const hex = text.trim().replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
+  const hex = text.trim().split('-').join('').toLowerCase();
+  const bootId = Buffer.from(hex, 'hex');
+  // Buffer.from stops at the first non-hex digit; a round trip proves all 32 were valid.
+  if (bootId.length !== 16 || bootId.toString('hex') !== hex) return undefined;
   return {
-    bootId: Buffer.from(hex, 'hex'),
+    bootId,
     fileSize,
     header: head.subarray(0, 24),
-    firstPageCrc: crc32(head.subarray(0, Math.min(head.length, 4096))),
+    edgeCrc: crc32(tail, crc32(head)),
   };
 }
 
@@ -114,18 +120,22 @@ export function storeIndex(opts: IndexCacheOptions, key: IndexKey, index: Vmlinu
   }
 }
 
-/** Whether {@link storeIndex} could plausibly succeed (the directory or its parent is ours). */
+/**
+ * Whether {@link storeIndex} could plausibly succeed: the directory, or the closest
+ * ancestor that exists, is a directory we may write to.
+ */
 export function canStore(opts: IndexCacheOptions): boolean {
-  for (const dir of [opts.dir, dirname(opts.dir)]) {
+  for (let dir = opts.dir, up = ''; dir !== up; up = dir, dir = dirname(dir)) {
+    let st;
     try {
-      const st = statSync(dir);
-      if (!st.isDirectory()) return false;
-      const uid = process.geteuid?.() ?? -1;
-      // Root may write anywhere; others need to own the directory.
-      return uid === 0 || st.uid === uid;
+      st = statSync(dir);
     } catch {
-      // missing: look at the parent
+      continue; // missing: look at the parent
     }
+    if (!st.isDirectory()) return false;
+    const uid = process.geteuid?.() ?? -1;
+    // Root may write anywhere; others need to own the directory.
+    return uid === 0 || st.uid === uid;
   }
   return false;
 }

@@ -21,7 +21,8 @@ export type StaleIndexHandler = () => void;
 export class IndexedTable implements RecordTable {
   readonly count: number;
   readonly done = true;
-  private readonly words: Uint32Array;
+  /** The type section as words. */
+  readonly words: Uint32Array;
   private readonly offsets: Uint32Array;
   private readonly walked: Uint8Array;
   private readonly shift: number;

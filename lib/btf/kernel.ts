@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { BpfError, malformed } from '../errors';
 import { Btf } from './btf';
 import { parseHeader, type BtfHeader } from './header';
-import { canStore, defaultCacheOptions, dropIndex, indexKey, loadIndex, storeIndex, type IndexCacheOptions } from './index-cache';
+import {
+  canStore, defaultCacheOptions, dropIndex, EDGE_BYTES, indexKey, loadIndex, storeIndex, type IndexCacheOptions,
+} from './index-cache';
 import { PagedFile } from './paged-file';
 import { Progressive } from './progressive';
 
@@ -137,9 +139,12 @@ export function parseVmlinux(path: string, cache?: IndexCacheOptions): Btf {
  * written. Returns undefined to fall back to the progressive reader.
  */
 function withIndex(path: string, data: Buffer, hdr: BtfHeader, cache: IndexCacheOptions): Btf | undefined {
-  const key = indexKey(cache, data.length, data.subarray(0, Math.min(data.length, FIRST_READ)));
-  if (!key) return undefined;
   const file = new PagedFile(path, data, Math.min(data.length, FIRST_READ));
+  const tailFrom = Math.max(0, data.length - EDGE_BYTES);
+  io(path, () => file.fill(tailFrom, data.length));
+  const head = data.subarray(0, Math.min(data.length, EDGE_BYTES));
+  const key = indexKey(cache, data.length, head, data.subarray(tailFrom));
+  if (!key) return undefined;
   const index = loadIndex(cache, key, hdr.typeLen / 4, 1);
   if (index) {
     io(path, () => {

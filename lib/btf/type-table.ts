@@ -35,6 +35,8 @@ export function recordWords(info: number): number {
 export interface RecordTable {
   /** Id of the first record. */
   readonly firstId: number;
+  /** The type section as 32-bit words (`byteOffset(i)` is relative to the blob, not to this). */
+  readonly words: Uint32Array;
   /** Records known so far (all of them once `done`). */
   readonly count: number;
   /** Whether every record is known. */

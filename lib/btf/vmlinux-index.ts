@@ -6,14 +6,15 @@
  * (names are compared byte for byte, record walks must land on the next recorded start).
  *
  * Layout (little-endian u32 words): a header (see the H_* constants), then
- * blockStarts[blocks], bucketStarts[buckets + 1], ids[entries], hashes[entries], the
- * NUL-separated flavored strings padded to a word, and a CRC-32 of everything before it.
+ * blockStarts[blocks], bucketStarts[buckets + 1], entries[entries] (each a type id in its
+ * low `idBits` bits and the top bits of the name's hash above them), the NUL-separated
+ * flavored strings padded to a word, and a CRC-32 of everything before it.
  */
 import { crc32 } from 'node:zlib';
 
 const MAGIC = 0x58494f53; // 'SOIX'
 /** Bumped whenever the layout or the hash changes. */
-const VERSION = 1;
+const VERSION = 2;
 
 // Header word indexes.
 const H_MAGIC = 0;
@@ -24,17 +25,20 @@ const H_COUNT = H_KEY + KEY_WORDS;
 const H_STRIDE = H_COUNT + 1;
 const H_BUCKETS = H_STRIDE + 1;
 const H_ENTRIES = H_BUCKETS + 1;
-const H_FLAVOR_BYTES = H_ENTRIES + 1;
+const H_ID_BITS = H_ENTRIES + 1;
+const H_FLAVOR_BYTES = H_ID_BITS + 1;
 const HEADER_WORDS = H_FLAVOR_BYTES + 1;
 
 /** Records per block: a record is found by walking at most this many from a block start. */
 const STRIDE = 32;
-/** Average names per hash bucket (each compared by its 32-bit hash before any byte is read). */
+/** Average names per hash bucket (each compared by a hash tag before any byte is read). */
 const PER_BUCKET = 4;
 
 /**
  * What an index is valid for: one BTF blob of one boot. Stored as 12 words: boot id (4),
- * file size, BTF header (6) and the CRC-32 of the first page.
+ * file size, BTF header (6) and a CRC-32 of the first and last pages. The kernel's BTF
+ * cannot change while it runs, so the boot id is what really decides; the rest catches
+ * a cache copied between machines or pointed at another file.
  */
 export interface IndexKey {
   /** /proc/sys/kernel/random/boot_id as 16 bytes. */
@@ -43,8 +47,8 @@ export interface IndexKey {
   fileSize: number;
   /** The first 24 bytes of the BTF (magic, version, flags, hdr_len, section offsets and lengths). */
   header: Uint8Array;
-  /** CRC-32 of the first page of the file (up to 4096 bytes). */
-  firstPageCrc: number;
+  /** CRC-32 of the file's first page, continued over its last page (see index-cache.ts). */
+  edgeCrc: number;
 }
 
 /** The flavor separator CO-RE looks for (`task_struct___old`). */
@@ -67,8 +71,9 @@ export class VmlinuxIndex {
     /** Word offset (in the type section) of record `k * stride`. */
     readonly blockStarts: Uint32Array,
     private readonly bucketStarts: Uint32Array,
-    private readonly ids: Uint32Array,
-    private readonly hashes: Uint32Array,
+    /** Per name: type id (low idBits bits) and hash tag (the hash's top 32 - idBits bits). */
+    private readonly entries: Uint32Array,
+    private readonly idBits: number,
     /** Distinct strings of the string section that contain `___`, in section order. */
     readonly flavored: readonly string[],
   ) {}
@@ -115,15 +120,14 @@ export class VmlinuxIndex {
     for (let i = 0; i < count; i++) if (named[i] === 1) bucketStarts[(recHash[i] & mask) + 1]++;
     for (let b = 0; b < buckets; b++) bucketStarts[b + 1] += bucketStarts[b];
     const fill = bucketStarts.slice(0, buckets);
-    const ids = new Uint32Array(entries);
-    const hashes = new Uint32Array(entries);
+    const idBits = bitsFor(firstId + count);
+    const packed = new Uint32Array(entries);
     for (let i = 0; i < count; i++) {
       if (named[i] === 0) continue;
       const at = fill[recHash[i] & mask]++;
-      ids[at] = firstId + i;
-      hashes[at] = recHash[i];
+      packed[at] = (((recHash[i] >>> idBits) << idBits) | (firstId + i)) >>> 0;
     }
-    return new VmlinuxIndex(count, STRIDE, blockStarts, bucketStarts, ids, hashes,
+    return new VmlinuxIndex(count, STRIDE, blockStarts, bucketStarts, packed, idBits,
       flavoredStrings(strings, strStart, strEnd));
   }
 
@@ -152,20 +156,21 @@ export class VmlinuxIndex {
     const stride = w[H_STRIDE];
     const buckets = w[H_BUCKETS];
     const entries = w[H_ENTRIES];
+    const idBits = w[H_ID_BITS];
     const flavorBytes = w[H_FLAVOR_BYTES];
     if (count > typeWords / 3 || stride !== STRIDE || entries > count) return undefined;
+    if (idBits !== bitsFor(firstId + count)) return undefined;
     if (buckets < 1 || buckets > 1 << 24 || (buckets & (buckets - 1)) !== 0) return undefined;
     const blocks = Math.ceil(count / stride);
     const flavorWords = Math.ceil(flavorBytes / 4);
-    const total = HEADER_WORDS + blocks + buckets + 1 + 2 * entries + flavorWords + 1;
+    const total = HEADER_WORDS + blocks + buckets + 1 + entries + flavorWords + 1;
     if (flavorBytes > buf.length || w.length !== total) return undefined;
     if (crc32(buf.subarray(0, buf.length - 4)) !== w[total - 1]) return undefined;
 
     let at = HEADER_WORDS;
     const blockStarts = w.subarray(at, (at += blocks));
     const bucketStarts = w.subarray(at, (at += buckets + 1));
-    const ids = w.subarray(at, (at += entries));
-    const hashes = w.subarray(at, (at += entries));
+    const packed = w.subarray(at, (at += entries));
     // No pass over the tables here (that would cost more than the lookups it serves): the
     // CRC catches corruption, and each bucket, id and block is checked where it is used.
     if (blocks > 0 && blockStarts[0] !== 0) return undefined;
@@ -173,17 +178,17 @@ export class VmlinuxIndex {
     const flavorBuf = buf.subarray(at * 4, at * 4 + flavorBytes);
     const flavored = flavorBytes === 0 ? [] : flavorBuf.toString('utf8').split('\0');
     if (flavored.some((s) => !s.includes('___'))) return undefined;
-    return new VmlinuxIndex(count, stride, blockStarts, bucketStarts, ids, hashes, flavored);
+    return new VmlinuxIndex(count, stride, blockStarts, bucketStarts, packed, idBits, flavored);
   }
 
   /** Serializes the index for `key` (see the file comment for the layout). */
   serialize(key: IndexKey): Buffer {
     const blocks = this.blockStarts.length;
     const buckets = this.bucketStarts.length - 1;
-    const entries = this.ids.length;
+    const entries = this.entries.length;
     const flavor = Buffer.from(this.flavored.join('\0'), 'utf8');
     const flavorWords = Math.ceil(flavor.length / 4);
-    const total = HEADER_WORDS + blocks + buckets + 1 + 2 * entries + flavorWords + 1;
+    const total = HEADER_WORDS + blocks + buckets + 1 + entries + flavorWords + 1;
     const out = Buffer.alloc(total * 4);
     const w = new Uint32Array(out.buffer, out.byteOffset, total);
     w[H_MAGIC] = MAGIC;
@@ -193,12 +198,12 @@ export class VmlinuxIndex {
     w[H_STRIDE] = this.stride;
     w[H_BUCKETS] = buckets;
     w[H_ENTRIES] = entries;
+    w[H_ID_BITS] = this.idBits;
     w[H_FLAVOR_BYTES] = flavor.length;
     let at = HEADER_WORDS;
     w.set(this.blockStarts, at);
     w.set(this.bucketStarts, (at += blocks));
-    w.set(this.ids, (at += buckets + 1));
-    w.set(this.hashes, (at += entries));
+    w.set(this.entries, (at += buckets + 1));
     flavor.copy(out, (at += entries) * 4);
     w[total - 1] = crc32(out.subarray(0, out.length - 4));
     return out;
@@ -212,16 +217,27 @@ export class VmlinuxIndex {
     const b = hash & (this.bucketStarts.length - 2);
     const from = this.bucketStarts[b];
     const to = this.bucketStarts[b + 1];
-    if (from > to || to > this.ids.length) return undefined;
+    const entries = this.entries;
+    if (from > to || to > entries.length) return undefined;
+    const shift = this.idBits;
+    const tag = hash >>> shift;
+    const idMask = 2 ** shift - 1;
     const found: number[] = [];
     for (let e = from; e < to; e++) {
-      if (this.hashes[e] !== hash) continue;
-      const id = this.ids[e];
+      if (entries[e] >>> shift !== tag) continue;
+      const id = entries[e] & idMask;
       if (found.length > 0 && id <= found[found.length - 1]) return undefined;
       found.push(id);
     }
     return found;
   }
+}
+
+/** Bits needed for ids below `limit` (at least 1, at most 30: ids stay far below 2^30). */
+function bitsFor(limit: number): number {
+  let bits = 1;
+  while (bits < 30 && 2 ** bits < limit) bits++;
+  return bits;
 }
 
 function keyWords(key: IndexKey): Uint32Array {
@@ -230,7 +246,7 @@ function keyWords(key: IndexKey): Uint32Array {
   bytes.set(key.bootId.subarray(0, 16), 0);
   out[4] = key.fileSize;
   bytes.set(key.header.subarray(0, 24), 20);
-  out[11] = key.firstPageCrc >>> 0;
+  out[11] = key.edgeCrc >>> 0;
   return out;
 }
 

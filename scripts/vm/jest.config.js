@@ -11,6 +11,8 @@ module.exports = {
   testEnvironment: 'node',
   maxWorkers: 1,
   testTimeout: Number(process.env.VMTEST_TEST_TIMEOUT_MS || 300000),
-  cacheDirectory: '/tmp/jest-cache',
+  // No cache: its files are written asynchronously, so an fd of Jest's may be open when a
+  // test takes its /proc/self/fd baseline and closed when it checks it.
+  cache: false,
   watchman: false,
 };

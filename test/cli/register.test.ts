@@ -2,10 +2,10 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync,
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BPFFS_ROOT, openPinnedLink } from '../../lib';
+import { BPFFS_ROOT, isBpffs, openPinnedLink } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
-import { cli } from '../helpers/child-cli';
+import { cli, restoreBpffsRootLater } from '../helpers/child-cli';
 import { eventually } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
@@ -18,6 +18,11 @@ const linkIds = (): number[] => (bpftoolJson<{ id: number }[]>('link', 'show') ?
 describeKernel('struct-ops register', () => {
   const dirs: string[] = [];
   let n = 0;
+  let restoreBpffs = (): void => undefined;
+  beforeAll(() => {
+    restoreBpffs = restoreBpffsRootLater();
+  });
+  afterAll(() => restoreBpffs());
   const pinDir = (): string => {
     const dir = join(BPFFS_ROOT, `struct-ops-test-${process.pid}-${n++}`);
     dirs.push(dir);
@@ -60,7 +65,9 @@ describeKernel('struct-ops register', () => {
   test('--pin-dir: links are pinned at DIR/<map name> and outlive the CLI; --json', async () => {
     const dir = pinDir();
     const r = cli(['register', fixture('swap_a'), '--pin-dir', dir]);
-    expect(r.stderr).toBe('');
+    // When /sys/fs/bpf is not bpffs yet (no systemd), the CLI mounts it and says so.
+    expect(r.stderr).toMatch(/^(note: mounted a BPF filesystem at \/sys\/fs\/bpf\n)?$/);
+    expect(isBpffs(dir)).toBe(true);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n').sort();
     expect(lines).toHaveLength(2);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BPFFS_ROOT, openPinnedLink } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
-import { cli } from '../helpers/child-cli';
+import { cli, restoreBpffsRootLater } from '../helpers/child-cli';
 import { eventually } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
@@ -23,6 +23,11 @@ function register(args: string[]): { mapId: number; linkId?: number } {
 describeKernel('struct-ops unregister', () => {
   const dirs: string[] = [];
   let n = 0;
+  let restoreBpffs = (): void => undefined;
+  beforeAll(() => {
+    restoreBpffs = restoreBpffsRootLater();
+  });
+  afterAll(() => restoreBpffs());
   const pinDir = (): string => {
     const dir = join(BPFFS_ROOT, `struct-ops-test-${process.pid}-${n++}`);
     dirs.push(dir);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BPFFS_ROOT, openPinnedLink } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { structOpsShow } from '../helpers/bpftool';
-import { cli } from '../helpers/child-cli';
+import { cli, restoreBpffsRootLater } from '../helpers/child-cli';
 import { eventually } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
@@ -15,6 +15,11 @@ const ours = (): { id: number; name: string }[] => structOpsShow().filter((s) =>
 describeKernel('struct-ops update', () => {
   const dirs: string[] = [];
   let n = 0;
+  let restoreBpffs = (): void => undefined;
+  beforeAll(() => {
+    restoreBpffs = restoreBpffsRootLater();
+  });
+  afterAll(() => restoreBpffs());
   /** Registers swap_a (link) pinned in a fresh directory; returns the pin and ids. */
   const registerPinned = (): { pin: string; mapId: number; linkId: number } => {
     const dir = join(BPFFS_ROOT, `struct-ops-test-${process.pid}-${n++}`);

@@ -8,17 +8,24 @@ import { BpfError, BpfObject, STRUCT_OPS_LINK_HINT, openObject, probeStructOpsLi
 import { fixture } from './fixtures';
 import { describeKernel, kernelAvailable, openFdCount } from './kernel';
 
-function probe(): boolean {
-  if (!kernelAvailable) return true; // describeKernel reports why nothing runs
-  try {
-    return probeStructOpsLink();
-  } catch {
-    return true; // undecidable: run the real test and let it report the kernel's error
-  }
-}
+let links: boolean | undefined;
 
-/** True when the running kernel registers `.struct_ops.link` maps (probed once per test file). */
-export const structOpsLinks: boolean = probe();
+/**
+ * True when the running kernel registers `.struct_ops.link` maps. Probed on first use (not
+ * at import, so files that only need {@link kernelAtLeast} touch no kernel state), once per
+ * test file. Also true when kernel tests cannot run (describeKernel reports why) or the probe
+ * cannot decide (the real test then reports the kernel's error).
+ */
+export function hasStructOpsLinks(): boolean {
+  if (links === undefined) {
+    try {
+      links = !kernelAvailable || probeStructOpsLink();
+    } catch {
+      links = true;
+    }
+  }
+  return links;
+}
 
 /**
  * True when the running kernel release is at least major.minor, for behaviour that has no
@@ -35,7 +42,7 @@ export function kernelAtLeast(major: number, minor: number): boolean {
  * still load. Does nothing on 6.4+. Call before load().
  */
 export function skipLinkMapsIfUnsupported(obj: BpfObject): void {
-  if (structOpsLinks) return;
+  if (hasStructOpsLinks()) return;
   for (const map of obj.structOps.values()) if (map.isLink) map.structOps.autocreate = false;
 }
 
@@ -63,13 +70,13 @@ const refusedName = (what: string): string =>
 
 /** `test` for a case that needs struct_ops links; without them it asserts the refusal. */
 export function testWithLinks(name: string, fn: jest.ProvidesCallback, timeout?: number): void {
-  if (structOpsLinks) test(name, fn, timeout);
+  if (hasStructOpsLinks()) test(name, fn, timeout);
   else test(refusedName(name), () => expectLinkMapRefused());
 }
 
 /** `describeKernel` for a suite that needs struct_ops links; without them one test asserting the refusal. */
 export function describeWithLinks(name: string, fn: () => void): void {
-  if (structOpsLinks) {
+  if (hasStructOpsLinks()) {
     describeKernel(name, fn);
     return;
   }

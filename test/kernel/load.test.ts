@@ -7,7 +7,7 @@ import { pushTraffic } from '../helpers/traffic';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { lossyTraffic } from '../helpers/netns';
-import { skipLinkMapsIfUnsupported, structOpsLinks, testWithLinks } from '../helpers/features';
+import { hasStructOpsLinks, skipLinkMapsIfUnsupported, testWithLinks } from '../helpers/features';
 import { kernelConfig } from '../../lib/object/load/kconfig';
 
 const MiB = 1024 * 1024;
@@ -171,7 +171,7 @@ describeKernel('loading and registering TCP congestion controllers', () => {
       const obj = await openObject(fixture('cubic'));
       skipLinkMapsIfUnsupported(obj);
       await obj.load();
-      const a = structOpsLinks ? await obj.structOps.get('cubic_link')!.attach() : undefined;
+      const a = hasStructOpsLinks() ? await obj.structOps.get('cubic_link')!.attach() : undefined;
       const b = await obj.structOps.get('cubic_legacy')!.attach();
       a?.close();
       b.close();

@@ -9,9 +9,11 @@ import { availableCongestionControls } from '../../lib/cli/demo';
 import { mapDeleteElem, objGet } from '../../lib/sys';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { eventually, runChild } from '../helpers/child';
+import { restoreBpffsRootLater } from '../helpers/child-cli';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel, openFdCount } from '../helpers/kernel';
+import { testWithLinks } from '../helpers/features';
 import { pushTraffic } from '../helpers/traffic';
 
 const linkIds = (): number[] => (bpftoolJson<{ id: number }[]>('link', 'show') ?? []).map((l) => l.id);
@@ -56,6 +58,11 @@ describeKernel('pinning links and maps on bpffs', () => {
   const dirs: string[] = [];
   const mounts: string[] = [];
   let n = 0;
+  let restoreBpffs = (): void => undefined;
+  beforeAll(() => {
+    restoreBpffs = restoreBpffsRootLater();
+  });
+  afterAll(() => restoreBpffs());
   let baseline = 0;
   const pinDir = (): string => {
     const dir = join(BPFFS_ROOT, `struct-ops-test-${process.pid}-${n++}`);
@@ -89,7 +96,7 @@ describeKernel('pinning links and maps on bpffs', () => {
     expect(await eventually(() => !structOpsShow().some((s) => s.name.startsWith('swap_')))).toBe(true);
   });
 
-  test('pin -> reopen and update from a second process -> detach -> unpin', async () => {
+  testWithLinks('pin -> reopen and update from a second process -> detach -> unpin', async () => {
     const dir = pinDir();
     const path = join(dir, 'sub', 'swap_a');
     const obj = await open('swap_a');
@@ -144,7 +151,7 @@ describeKernel('pinning links and maps on bpffs', () => {
     expect(availableCongestionControls()).not.toContain('so_swap_legacy');
   });
 
-  test('mounts bpffs on an empty directory that is not on bpffs, and refuses a non-empty one', async () => {
+  testWithLinks('mounts bpffs on an empty directory that is not on bpffs, and refuses a non-empty one', async () => {
     const base = mkdtempSync(join(tmpdir(), 'struct-ops-test-'));
     mounts.push(join(base, 'pins'));
     dirs.push(base);
@@ -173,7 +180,7 @@ describeKernel('pinning links and maps on bpffs', () => {
     expect(readFileSync(join(full, 'keep'), 'utf8')).toBe('x');
   });
 
-  test('errors: existing pin path, no pin, not bpffs, legacy registrations have no link to pin', async () => {
+  testWithLinks('errors: existing pin path, no pin, not bpffs, legacy registrations have no link to pin', async () => {
     const dir = pinDir();
     const obj = await open('swap_a');
     const link = await obj.structOps.get('swap_a')!.attach();

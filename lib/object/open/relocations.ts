@@ -1,7 +1,7 @@
 import { malformed } from '../../errors';
 import { ElfFile, ElfSection, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF } from '../../elf';
 import {
-  INSN_SIZE, imm, isCall, isLdImm64, isPseudoCall, isPseudoFunc, srcReg, BPF_PSEUDO_CALL,
+  CALL, INSN_SIZE, LD_IMM64, imm, isCall, isLdImm64, isPseudoCall, isPseudoFunc, srcReg, BPF_PSEUDO_CALL,
 } from '../insn';
 import type { ExternSpec, FunctionSpec, InsnRelocation, MapSpec } from '../spec';
 import { functionContaining } from './functions';
@@ -95,6 +95,9 @@ function addUnrelocatedCalls(ctx: Context, section: ElfSection, relocated: Set<n
   const code = section.data;
   const count = code.length / INSN_SIZE;
   for (let insn = 0; insn < count; insn++) {
+    // Cheap opcode test first: this runs once per instruction of the object.
+    const op = code[insn * INSN_SIZE];
+    if (op !== CALL && op !== LD_IMM64) continue;
     const pseudoCall = isPseudoCall(code, insn);
     if ((!pseudoCall && !isPseudoFunc(code, insn)) || relocated.has(insn)) continue;
     const fn = functionContaining(ctx.functions, section.index, insn);

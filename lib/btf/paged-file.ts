@@ -50,6 +50,7 @@ export class PagedFile {
    */
   fill(from: number, to: number): void {
     const present = this.present;
+    if (from < 0) from = 0;
     if (to > this.data.length) to = this.data.length;
     if (from >= to) return;
     let p = from >>> PAGE_SHIFT;

@@ -7,7 +7,14 @@
 # (scripts/bench/ours.js, needs dist/), and prints the medians.
 #
 #   modes:  btf                    load vmlinux BTF, find struct tcp_congestion_ops
-#           load FILE MAP          open + load + attach MAP + detach + close
+#           load FILE MAP          open + load + attach MAP, then detach + close,
+#                                  timed separately (same split points on both sides)
+#
+# Rows: btf; "open+load+attach"; "detach+close" (a legacy map's unregister is
+# BPF_MAP_DELETE_ELEM, which waits for an RCU grace period in the kernel: mostly
+# kernel time on both sides); "load total" (both, measured in the same run).
+# The first struct-ops run after boot also builds the kernel BTF name index
+# (/run/struct-ops); every later run reads it.
 #
 # Env: BENCH_RUNS (15), BENCH_FILE (test/fixtures/bpf/cubic.bpf.o),
 #      BENCH_MAP (cubic_legacy), CC (gcc), NODE (node). Needs root for load.

@@ -35,6 +35,10 @@ const modules = new Map<string, Btf>();
 /**
  * Returns the kernel's own BTF, parsed lazily on first call and cached for the process.
  *
+ * Lookups go through a name index cached for the current boot in /run/struct-ops
+ * (written by the first process that may; only read by others). Set
+ * `STRUCT_OPS_BTF_CACHE` to another directory, or to `off` to read without it.
+ *
  * @throws BpfError (ENOENT with a hint) when the kernel exposes no BTF; (EINVAL) when it is malformed
  * @example
  * const id = loadKernelBtf().findByName('bpf_struct_ops_tcp_congestion_ops', 'struct')?.id;
@@ -147,14 +151,13 @@ function withIndex(path: string, data: Buffer, hdr: BtfHeader, cache: IndexCache
   if (!key) return undefined;
   const index = loadIndex(cache, key, hdr.typeLen / 4, 1);
   if (index) {
+    // Whatever lies outside both sections (normally nothing) is read now, as below.
+    const [a, b] = [[hdr.typeStart, hdr.typeStart + hdr.typeLen], [hdr.strStart, hdr.strStart + hdr.strLen]]
+      .sort((x, y) => x[0] - y[0]);
     io(path, () => {
-      // Whatever lies outside both sections (normally nothing) is read now, as below.
-      const lo = Math.min(hdr.typeStart, hdr.strStart);
-      const hi = Math.max(hdr.typeStart + hdr.typeLen, hdr.strStart + hdr.strLen);
-      file.fill(0, lo);
-      file.fill(hi, data.length);
-      const mid = hdr.typeStart < hdr.strStart ? [hdr.typeStart + hdr.typeLen, hdr.strStart] : [hdr.strStart + hdr.strLen, hdr.typeStart];
-      file.fill(mid[0], mid[1]);
+      file.fill(0, a[0]);
+      file.fill(a[1], b[0]);
+      file.fill(b[1], data.length);
     });
     return Btf.parseIndexed(data, {
       types: file.range(hdr.typeStart, hdr.typeStart + hdr.typeLen),

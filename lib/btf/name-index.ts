@@ -9,6 +9,8 @@ import type { TypeTable } from './type-table';
 
 /** Records scanned per step while looking for a first match in a partly scanned table. */
 const SCAN_STEP = 4096;
+/** Up to this many records, a complete table is indexed by name_off on the first lookup. */
+const SMALL_BLOB = 8192;
 
 const utf8 = new TextEncoder();
 
@@ -39,6 +41,12 @@ export class NameIndex implements NameLookup {
   first(name: string, kind: number): number | undefined {
     const known = this.complete.get(name);
     if (known) return known.find((id) => kind < 0 || this.kindOf(id) === kind);
+    // A small, fully scanned blob (object BTF) gets the name_off index at once: one pass,
+    // instead of one pass per name looked up.
+    if (this.byOff || (this.table.done && this.table.count <= SMALL_BLOB)) {
+      const ids = this.all(name, -1);
+      return ids.find((id) => kind < 0 || this.kindOf(id) === kind);
+    }
     const s = this.search(name);
     const table = this.table;
     const strings = this.strings;

@@ -61,7 +61,7 @@ export function nameHash(bytes: Uint8Array, from: number, to: number): number {
   return h >>> 0;
 }
 
-/** A decoded, structurally checked index (see the file comment). */
+/** A decoded index whose header and checksum were checked (tables are checked where used). */
 export class VmlinuxIndex {
   private constructor(
     /** Number of type records. */

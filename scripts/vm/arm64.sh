@@ -13,18 +13,18 @@ ARM64_PACKAGES=(busybox-static bpftool iproute2 util-linux libc6 libstdc++6 libg
 deb_lib_closure() {
   local arch=$1; shift
   local -A seen=()
-  local queue=("$@") pkg dep
-  while [ ${#queue[@]} -gt 0 ]; do
-    pkg=${queue[0]}
-    queue=("${queue[@]:1}")
-    [ -n "${seen[$pkg]:-}" ] && continue
-    seen[$pkg]=1
-    echo "$pkg"
-    for dep in $(papt "$arch" apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
-      --no-replaces --no-enhances "$pkg" 2>/dev/null | sed -n 's/^ *|\{0,1\}\(Pre\)\{0,1\}Depends: \([^< ]*\)$/\2/p'); do
-      case "$dep" in lib*|zlib1g) [ -z "${seen[$dep]:-}" ] && queue+=("$dep") ;; esac
-    done
+  local level=("$@") next dep p
+  for p in "$@"; do seen[$p]=1; done
+  # One apt-cache call per dependency level: each call loads the package cache (~1 s).
+  while [ ${#level[@]} -gt 0 ]; do
+    next=()
+    while read -r dep; do
+      case "$dep" in lib*|zlib1g) [ -z "${seen[$dep]:-}" ] && { seen[$dep]=1; next+=("$dep"); } ;; esac
+    done < <(papt "$arch" apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
+      --no-replaces --no-enhances "${level[@]}" 2>/dev/null | sed -n 's/^ *|\{0,1\}\(Pre\)\{0,1\}Depends: \([^< ]*\)$/\2/p')
+    level=("${next[@]}")
   done
+  printf '%s\n' "${!seen[@]}" | sort
 }
 
 # arm64_sysroot: prints the directory holding the extracted packages (cached until the
@@ -32,7 +32,7 @@ deb_lib_closure() {
 arm64_sysroot() {
   local cache; cache=$(vm_cache_dir)
   local root="$cache/sysroot-arm64" pkgs debs deb
-  pkgs=$(deb_lib_closure arm64 "${ARM64_PACKAGES[@]}" | sort) || return 1
+  pkgs=$(deb_lib_closure arm64 "${ARM64_PACKAGES[@]}") || return 1
   debs=$(deb_fetch arm64 "$cache/debs-arm64" $pkgs) || return 1
   if [ "$(cat "$root/.debs" 2>/dev/null)" != "$debs" ]; then
     log "extracting $(wc -l <<<"$debs") arm64 packages into $root"

@@ -83,20 +83,23 @@ EOF
   touch "$stamp"
 }
 
-# deb_fetch ARCH DESTDIR PKG...: downloads the .deb files (newest candidate) into DESTDIR,
+# deb_fetch ARCH DESTDIR PKG...: downloads the .deb files (candidate versions) into DESTDIR,
 # keeping files already there. Prints the paths of the .debs, one per line.
 deb_fetch() {
   local arch=$1 dest=$2; shift 2
   mkdir -p "$dest"
-  local pkg ver prefix
-  for pkg in "$@"; do
-    ver=$(papt "$arch" apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  local pkg ver prefix missing=() files=()
+  # One apt-cache call for all packages: "pkg version" per line.
+  while read -r pkg ver; do
     [ -n "$ver" ] && [ "$ver" != "(none)" ] || { log "no Debian package $pkg for $arch"; return 1; }
     prefix="$dest/${pkg}_${ver//:/%3a}_"
-    if ! compgen -G "$prefix*.deb" >/dev/null; then
-      (cd "$dest" && papt "$arch" apt-get download -qq "$pkg=$ver" >/dev/null 2>&1) \
-        || { log "apt-get download $pkg=$ver failed"; return 1; }
-    fi
-    compgen -G "$prefix*.deb" | head -n 1
-  done
+    compgen -G "$prefix*.deb" >/dev/null || missing+=("$pkg=$ver")
+    files+=("$prefix")
+  done < <(papt "$arch" apt-cache policy "$@" 2>/dev/null | awk '/^[^ ].*:$/ { p = substr($1, 1, length($1) - 1) } /^ *Candidate:/ { print p, $2 }')
+  [ ${#files[@]} -eq $# ] || { log "apt-cache policy did not list all of: $*"; return 1; }
+  if [ ${#missing[@]} -gt 0 ]; then
+    (cd "$dest" && papt "$arch" apt-get download -qq "${missing[@]}" >/dev/null 2>&1) \
+      || { log "apt-get download ${missing[*]} failed"; return 1; }
+  fi
+  for prefix in "${files[@]}"; do compgen -G "$prefix*.deb" | head -n 1; done
 }

@@ -15,7 +15,7 @@ const REPORT = '/tmp/jest-report.json';
 /** Longest failure message printed per test; the console is slow and the host log finite. */
 const MAX_MESSAGE = 3000;
 
-const mark = (tag, data) => process.stdout.write(`@@vmtest ${tag} ${JSON.stringify(data)}\n`);
+const mark = (tag, data) => process.stdout.write(`@@vmtest ${tag} ${typeof data === 'string' ? data : JSON.stringify(data)}\n`);
 
 const started = Date.now();
 const jest = spawnSync(process.execPath, [
@@ -28,7 +28,11 @@ let report;
 try {
   report = JSON.parse(readFileSync(REPORT, 'utf8'));
 } catch (err) {
-  mark('summary', { passed: 0, failed: 1, skipped: 0, seconds, error: `no Jest report (exit ${jest.status}): ${err.message}` });
+  // Jest died (e.g. a signal): the kernel log may say why.
+  const dmesg = spawnSync('dmesg', { encoding: 'utf8' }).stdout ?? '';
+  for (const line of dmesg.trimEnd().split('\n').slice(-25)) mark('note', line);
+  const how = jest.signal ? `signal ${jest.signal}` : `exit ${jest.status}`;
+  mark('summary', { passed: 0, failed: 1, skipped: 0, seconds, error: `no Jest report (${how}): ${err.message}` });
   process.exit(1);
 }
 

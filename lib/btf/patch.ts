@@ -89,6 +89,30 @@ export class BtfPatch {
   }
 
   /**
+   * Puts a type of possibly another kind in place of type `id` (the id stays: references
+   * to it keep pointing at the replacement). Used by the sanitizer, which rewrites kinds an
+   * older kernel does not know into kinds it does.
+   *
+   * @throws BpfError (EINVAL) for void or an id out of range
+   */
+  replace(id: number, t: DistributiveOmit<BtfType, 'id'>): void {
+    const copy = { ...structuredClone(t), id } as BtfType;
+    if (id >= this.firstAdded && id < this.typeCount) {
+      this.added[id - this.firstAdded] = copy;
+      return;
+    }
+    if (id === 0) throw malformed(`btf ${this.from.name}: cannot replace void`);
+    this.from.typeById(id);
+    this.edits.set(id, copy);
+    this.reparsed.delete(id);
+  }
+
+  /** Ids of the types added with {@link addType}, ascending. */
+  addedIds(): number[] {
+    return this.added.map((t) => t.id);
+  }
+
+  /**
    * Encodes type `id` from its parsed form instead of copying its original bytes: for a
    * type its parser's caller changed in place (the loader's open phase fills in DATASEC and
    * VAR fields that clang leaves zero). A later {@link edit} still makes a private copy.

@@ -4,7 +4,7 @@
  * results and turns errno into BpfError. Knows union bpf_attr, nothing about objects.
  */
 export { Fd } from './fd';
-export type { FdLike } from './attr';
+export type { EncodedAttr, FdLike } from './attr';
 export {
   BPF_ANY,
   BPF_EXIST,
@@ -26,11 +26,11 @@ export {
   bpfMapTypeName,
   bpfProgTypeName,
 } from './constants';
-export { mapCreate } from './map-create';
+export { encodeMapCreateAttr, mapCreate } from './map-create';
 export type { MapCreateAttr } from './map-create';
 export { mapDeleteElem, mapGetNextKey, mapLookupElem, mapUpdateElem } from './map-elem';
 export { mapFreeze } from './map-freeze';
-export { progLoad, progLoadAsync } from './prog-load';
+export { encodeProgLoadAttr, progLoad, progLoadAsync } from './prog-load';
 export type { ProgLoadAttr } from './prog-load';
 export { btfLoad, btfLoadAsync } from './btf-load';
 export { mapGetInfo } from './map-info';

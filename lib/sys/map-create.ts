@@ -54,6 +54,17 @@ const layout: AttrLayout<MapCreateAttr> = {
 };
 
 /**
+ * The union bpf_attr bytes {@link mapCreate} passes to BPF_MAP_CREATE for `attr` (76 bytes;
+ * MAP_CREATE has no pointer fields). For load plans and tests; no syscall.
+ * @throws {BpfError} EINVAL naming the field when a value has the wrong type or range.
+ * @example
+ * const bytes = encodeMapCreateAttr({ mapType: BpfMapType.STRUCT_OPS, keySize: 4, valueSize: 256, maxEntries: 1 });
+ */
+export function encodeMapCreateAttr(attr: MapCreateAttr): Buffer {
+  return encodeAttr(BpfCmd.MAP_CREATE, layout, attr).attr;
+}
+
+/**
  * Creates a map.
  * @returns the owned map fd.
  * @throws {BpfError} command BPF_MAP_CREATE (EPERM without CAP_BPF, EINVAL for bad attributes).

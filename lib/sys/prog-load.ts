@@ -131,6 +131,18 @@ function encode(attr: ProgLoadAttr, log: LogRequest | null): EncodedAttr {
   return encodeAttr(BpfCmd.PROG_LOAD, layout, wire);
 }
 
+/**
+ * The attr {@link progLoad} passes to BPF_PROG_LOAD on its first attempt (no verifier log):
+ * 144 bytes of union bpf_attr with pointer fields left zero, plus the Buffers the addon puts
+ * there, indexed as native/commands.cc fills them: 0 insns@8, 1 license@16, 2 log_buf@32
+ * (null: no log), 3 func_info@80, 4 line_info@96, 5 fd_array@120. For load plans and tests;
+ * no syscall.
+ * @throws {BpfError} EINVAL for insns that are not whole instructions or a bad field value.
+ */
+export function encodeProgLoadAttr(attr: ProgLoadAttr): EncodedAttr {
+  return encode(attr, null);
+}
+
 function failed(e: unknown, enc: EncodedAttr): LoadAttempt {
   if (!isBpfError(e)) throw e;
   return { error: e, trueSize: getU32(enc.attr, layout.fields.logTrueSize.offset) };

@@ -1,0 +1,25 @@
+// Quick start: load a TCP congestion controller, register it, use it on a socket, read
+// its counters, unregister. Run as root: node scripts/examples/quick-start.mjs
+import { connect, createServer } from 'node:net';
+import { openObject, setCongestionControl, getCongestionControl } from 'struct-ops';
+
+const object = new URL('../../lib/cli/demo/demo_cc.bpf.o', import.meta.url).pathname;
+
+const obj = await openObject(object);            // parse only: no kernel access yet
+await obj.load();                                 // BTF, maps, programs, struct_ops value
+const link = await obj.structOps.get('so_demo').attach();   // registers "so_demo"
+
+const server = createServer((peer) => peer.resume()).listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+const socket = connect(server.address().port, '127.0.0.1');
+await new Promise((r) => socket.once('connect', r));
+setCongestionControl(socket, 'so_demo');
+console.log('socket uses', getCongestionControl(socket));
+await new Promise((r) => socket.write(Buffer.alloc(8 << 20), r));  // 8 MiB through it
+socket.destroy();
+server.close();
+
+const { cong_avoid_calls, init_calls } = obj.readGlobals('.bss');
+console.log(`init ${init_calls}, cong_avoid ${cong_avoid_calls}`);
+link.close();                                     // unregisters
+obj.close();                                      // releases every fd

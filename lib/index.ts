@@ -24,3 +24,10 @@ export type { ShadowField, StructOpsValue, TypedMap } from './struct-ops/shadow'
 export { probeStructOpsLink, structOpsLinkUnsupported, STRUCT_OPS_LINK_HINT, STRUCT_OPS_LINK_MIN_KERNEL } from './features';
 export { listStructOps, dumpStructOps, listStructOpsTypes, inspectObject } from './struct-ops/introspect';
 export type { StructOpsInfo, StructOpsState, StructOpsDump, StructOpsMemberDump, StructOpsProgramMember, StructOpsDataMember, ProgramRef, StructOpsTypeInfo, StructOpsTypeMember, InspectReport, InspectIssue, InspectedStructOps, InspectedMember, InspectedProgram, InspectedKsym } from './struct-ops/introspect';
+export { KernelBtfs } from './object/load/kernel-btfs';
+export type { KernelBtfsOptions, ModuleBtfSource } from './object/load/kernel-btfs';
+export type { LoadPlan, PlanLoadOptions, PlannedMapCreate, PlannedProgLoad } from './object/load/plan';
+export { probeBtfFeatures, probeKernelFeatures, probeStructOpsLinkUpdate, probeStructOpsLinkDetach } from './features';
+export type { KernelFeatures } from './features';
+export { ALL_BTF_FEATURES, sanitizeBtf } from './btf';
+export type { BtfFeatures } from './btf';

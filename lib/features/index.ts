@@ -15,3 +15,6 @@ export {
 export type { MapCreateOutcome, StructOpsLinkProbeSteps } from './struct-ops-link';
 export { cachedProbe } from './probe';
 export type { FeatureProbe } from './probe';
+export { BTF_PROBE_BLOBS, loaderBtfFeatures, probeBtfFeatures, resetBtfFeatureProbes } from './btf';
+export { probeKernelFeatures, probeStructOpsLinkDetach, probeStructOpsLinkUpdate } from './kernel';
+export type { KernelFeatures } from './kernel';

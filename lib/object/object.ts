@@ -5,8 +5,9 @@ import { decodeValue, DecodedValue } from './decode';
 import { encodeScalar, EncodableValue } from './encode';
 import { datasecVars, findDatasec } from './open/btf-fixup';
 import { loadObjectSpec } from './open';
-import { KernelBtfs } from './load/kernel-btfs';
+import { KernelBtfs, type KernelBtfsOptions } from './load/kernel-btfs';
 import { loadObject } from './load';
+import { planLoad, type LoadPlan, type PlanLoadOptions } from './load/plan';
 import { BpfMap } from './map';
 import { BpfProgram } from './program';
 import type { ObjectSpec } from './spec';
@@ -80,6 +81,35 @@ export class BpfObject {
       throw err;
     } finally {
       kernel.close();
+    }
+  }
+
+  /**
+   * Computes what {@link load} would send to the kernel (the object BTF, every
+   * BPF_MAP_CREATE and BPF_PROG_LOAD attr, encoded as bpf() receives it) without creating
+   * any kernel object. Object BTF and maps get placeholder fds; module BTF fds come from
+   * `options.kernel`. The object itself is not changed (its warnings neither).
+   *
+   * @param options - `kernel`: the kernel BTF to resolve against (a KernelBtfs the caller
+   *   keeps, or options to build one, e.g. an injected vmlinux and modules; default: the
+   *   running kernel's). `btfFeatures`: what the object BTF is sanitized for (default:
+   *   everything). `firstFd`: the object BTF's placeholder fd (maps follow it). Module BTF
+   *   fds that a KernelBtfs built here opened are closed again on return; pass your own
+   *   KernelBtfs to keep them.
+   * @throws {BpfError} for whatever load() would reject before its first syscall
+   * @example
+   * const plan = obj.planLoad();
+   * for (const m of plan.maps) console.log(m.name, m.attr.mapFlags, m.attr.btfVmlinuxValueTypeId);
+   */
+  planLoad(options: PlanLoadOptions & { kernel?: KernelBtfs | KernelBtfsOptions } = {}): LoadPlan {
+    if (this.#state === 'closed') throw new BpfError(`object ${this.name} is closed`, { code: 'EBADF', object: this.name });
+    const { kernel: given, ...rest } = options;
+    const kernel = given instanceof KernelBtfs ? given : new KernelBtfs(given);
+    const plainMaps = new Map([...this.maps].filter(([, m]) => !(m instanceof StructOpsMap)));
+    try {
+      return planLoad({ spec: this.spec, programs: this.programs, maps: plainMaps, structOps: this.structOps }, kernel, rest);
+    } finally {
+      if (kernel !== given) kernel.close();
     }
   }
 

@@ -26,13 +26,17 @@ export interface KernelStructOps {
 /**
  * Finds `struct bpf_struct_ops_<name>` and `struct <name>` in the first source that has the
  * value type (vmlinux first, then modules, as libbpf does), and the offset of T inside it.
+ * A module's split BTF is searched for its own types only (as libbpf does): both structs
+ * must be the module's, while their members may use vmlinux types. Type ids of a module's
+ * types are split ids (at or above vmlinux's type count).
  * Returns undefined when no kernel BTF defines the type.
  */
 export function findKernelStructOps(name: string, sources: Iterable<KernelBtfSource>): KernelStructOps | undefined {
   for (const { btf, module } of sources) {
-    const value = btf.findByName(VALUE_TYPE_PREFIX + name, BtfKind.STRUCT);
+    const own = { ownOnly: module !== undefined };
+    const value = btf.findByName(VALUE_TYPE_PREFIX + name, BtfKind.STRUCT, own);
     if (value?.kind !== BtfKind.STRUCT) continue;
-    const type = btf.findByName(name, BtfKind.STRUCT);
+    const type = btf.findByName(name, BtfKind.STRUCT, own);
     if (type === undefined) continue;
     const data = value.members.find((m) => btf.skipModifiers(m.type) === type.id);
     if (data === undefined) continue;

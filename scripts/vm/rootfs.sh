@@ -97,9 +97,11 @@ stage_app() {
   rm -rf "$out"
   mkdir -p "$app/build/Release" "$app/vm"
   # --noCheck: the host test run type-checks; here we only need the JavaScript.
-  (cd "$repo" && npx --no-install tsc -p tsconfig.json --outDir "$app" --noEmit false --noCheck \
+  local tsc="$repo/node_modules/.bin/tsc"
+  [ -x "$tsc" ] || die "node_modules/.bin/tsc is missing (npm ci)"
+  (cd "$repo" && "$tsc" -p tsconfig.json --outDir "$app" --noEmit false --noCheck \
     --declaration false --sourceMap false --incremental false) || die "tsc (lib + test) failed"
-  (cd "$repo" && npx --no-install tsc -p tsconfig.build.json --outDir "$app/dist" --noCheck \
+  (cd "$repo" && "$tsc" -p tsconfig.build.json --outDir "$app/dist" --noCheck \
     --declaration false --sourceMap false --incremental false) || die "tsc (dist) failed"
   [ -d "$app/test/kernel" ] || die "tsc produced no test/kernel in $app"
   cp "$addon" "$app/build/Release/struct_ops.node"

@@ -6,12 +6,13 @@ import { Child, eventually, startChild } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel, openFdCount } from '../helpers/kernel';
-import { testWithLinks } from '../helpers/features';
+import { skipLinkMapsIfUnsupported, testWithLinks } from '../helpers/features';
 
 /** Child script: load FILE, attach MAP (ATTACH_OPTIONS json), report ids, then EXIT or wait to be killed. */
 const REGISTER = `(async () => {
   const [file, names, options, then] = process.argv.slice(1);
   const obj = await so.openObject(file);
+  if (!so.probeStructOpsLink()) for (const m of obj.structOps.values()) if (m.isLink) m.structOps.autocreate = false; // Linux < 6.4
   await obj.load();
   const out = [];
   for (const name of names.split(',')) {
@@ -38,6 +39,7 @@ describeKernel('registration lifecycle', () => {
   const open = async (name: string): Promise<BpfObject> => {
     const obj = await openObject(fixture(name));
     objects.push(obj);
+    skipLinkMapsIfUnsupported(obj);
     await obj.load();
     return obj;
   };

@@ -26,7 +26,8 @@ export function resolveKsyms(spec: ObjectSpec, kernel: KernelBtfs): Map<string, 
     const kind = ext.kind === 'kfunc' ? BtfKind.FUNC : BtfKind.VAR;
     let found: ResolvedKsym | undefined;
     for (const { btf, module } of kernel.sources()) {
-      const t = btf.findByName(ext.name, kind);
+      // A module's split BTF also sees vmlinux, which was searched first: own types only.
+      const t = btf.findByName(ext.name, kind, { ownOnly: module !== undefined });
       if (t === undefined) continue;
       if (t.kind === BtfKind.FUNC) {
         const local = spec.btf.typeById(ext.btfId);

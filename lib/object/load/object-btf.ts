@@ -1,5 +1,6 @@
 import {
-  BtfKind, BtfPatch, BTF_FUNC_GLOBAL, BTF_FUNC_EXTERN, BTF_FUNC_STATIC, BTF_INT_SIGNED, BTF_VAR_GLOBAL_ALLOCATED,
+  ALL_BTF_FEATURES, BtfKind, BtfPatch, BTF_FUNC_GLOBAL, BTF_FUNC_EXTERN, BTF_FUNC_STATIC, BTF_INT_SIGNED,
+  BTF_VAR_GLOBAL_ALLOCATED, sanitizeBtf, type BtfFeatures,
 } from '../../btf';
 import { STV_HIDDEN, STV_INTERNAL } from '../../elf';
 import type { ObjectSpec } from '../spec';
@@ -8,12 +9,13 @@ import type { ObjectSpec } from '../spec';
  * Produces the object BTF the kernel will accept (KERNEL-FACTS §1.5): `.ksyms` kfunc FUNCs
  * lose extern linkage and get named parameters, the `.ksyms` DATASEC points at int VARs
  * instead of FUNCs, and hidden global functions become static. The string section is kept
- * byte-for-byte so line_info offsets stay valid.
+ * byte-for-byte so line_info offsets stay valid. Then whatever the kernel described by
+ * `features` does not know is sanitized away (lib/btf/sanitize.ts), keeping every type id.
  *
  * Only the types that differ from the object's bytes are encoded again (a copy-on-write
  * BtfPatch); everything else is copied. spec.btf itself is left unchanged.
  */
-export function encodeObjectBtf(spec: ObjectSpec): Buffer {
+export function encodeObjectBtf(spec: ObjectSpec, features: BtfFeatures = ALL_BTF_FEATURES): Buffer {
   const btf = spec.btf;
   const p = new BtfPatch(btf);
   let intId = 0;
@@ -81,5 +83,6 @@ export function encodeObjectBtf(spec: ObjectSpec): Buffer {
       if (sym && (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL)) (p.edit(id) as typeof t).linkage = BTF_FUNC_STATIC;
     }
   }
+  sanitizeBtf(p, btf, features);
   return p.encode();
 }

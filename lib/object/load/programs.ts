@@ -1,17 +1,13 @@
 import { BpfError } from '../../errors';
-import { Fd, progLoadAsync } from '../../sys';
+import { Fd, progLoadAsync, type ProgLoadAttr } from '../../sys';
 import type { PoisonedRelocation } from '../../core';
-import type { LinkedProgram } from './link';
 
+/** A program to load: its PROG_LOAD attrs (attrs.ts) and what error messages need. */
 export interface ProgramLoadRequest {
-  linked: LinkedProgram;
-  license: string;
-  kernVersion: number;
-  btfFd?: Fd;
-  attachBtfId: number;
-  attachBtfObjFd?: Fd;
-  expectedAttachType: number;
-  fdArray?: Buffer;
+  /** Program name in the object. */
+  name: string;
+  attr: ProgLoadAttr;
+  /** CO-RE relocations that could not be resolved (for the hint when the verifier trips on one). */
   poisoned: PoisonedRelocation[];
 }
 
@@ -31,33 +27,15 @@ export async function loadPrograms(requests: ProgramLoadRequest[], object: strin
 }
 
 async function loadOne(r: ProgramLoadRequest, object: string): Promise<Fd> {
-  const spec = r.linked.spec;
+  const name = r.name;
   try {
-    return await progLoadAsync({
-      progType: spec.progType,
-      insns: r.linked.insns,
-      license: r.license,
-      progFlags: spec.progFlags,
-      progName: kernelProgName(spec.name),
-      expectedAttachType: r.expectedAttachType,
-      progBtfFd: r.btfFd,
-      funcInfo: r.linked.funcInfoCount > 0 ? r.linked.funcInfo : undefined,
-      funcInfoRecSize: 8,
-      funcInfoCnt: r.linked.funcInfoCount,
-      lineInfo: r.linked.lineInfoCount > 0 ? r.linked.lineInfo : undefined,
-      lineInfoRecSize: 16,
-      lineInfoCnt: r.linked.lineInfoCount,
-      attachBtfId: r.attachBtfId,
-      attachBtfObjFd: r.attachBtfObjFd,
-      fdArray: r.fdArray,
-      kernVersion: r.kernVersion,
-    });
+    return await progLoadAsync(r.attr);
   } catch (err) {
     if (!(err instanceof BpfError)) throw err;
     const e = err as { program?: string; object?: string; hint?: string; message: string };
-    e.program = spec.name;
+    e.program = name;
     e.object = object;
-    e.message = `program ${spec.name}: ${err.message}`;
+    e.message = `program ${name}: ${err.message}`;
     if (r.poisoned.length > 0 && err.verifierLog?.includes('195896080')) {
       e.hint = `CO-RE relocation(s) could not be resolved against the running kernel: ${r.poisoned
         .map((p) => `insn ${p.insnIndex}: ${p.reason}`).join('; ')}`;

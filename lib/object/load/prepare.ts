@@ -1,0 +1,175 @@
+import { BpfError } from '../../errors';
+import type { BtfFeatures } from '../../btf';
+import { applyCoreRelocations, PoisonedRelocation } from '../../core';
+import { findKernelStructOps } from '../../struct-ops/kernel-type';
+import { planStructOps, StructOpsPlan } from '../../struct-ops/plan';
+import { INSN_SIZE } from '../insn';
+import type { BpfMap } from '../map';
+import type { BpfProgram } from '../program';
+import type { FunctionSpec, ObjectSpec } from '../spec';
+import type { StructOpsMap } from '../struct-ops-map';
+import type { KernelBtfs } from './kernel-btfs';
+import { resolveKsyms, type ResolvedKsym } from './ksyms';
+import { linkProgram, type LinkedProgram } from './link';
+import { encodeObjectBtf } from './object-btf';
+
+/** The parts of an object the load phase reads (BpfObject, or a copy of it for a plan). */
+export interface PrepareTarget {
+  spec: ObjectSpec;
+  programs: ReadonlyMap<string, BpfProgram>;
+  /** Maps other than struct_ops maps. */
+  maps: ReadonlyMap<string, BpfMap>;
+  structOps: ReadonlyMap<string, StructOpsMap>;
+  /** Receives the non-fatal findings (skipped members, unused programs). */
+  warnings: string[];
+}
+
+/** Where a struct_ops program attaches: the kernel struct and the member it implements. */
+export interface ProgramAttach {
+  /** Kernel `struct T` id (a split id for a module's type). */
+  attachBtfId: number;
+  /** Kernel member index. */
+  expectedAttachType: number;
+  /** Module whose BTF defines T; undefined for vmlinux. */
+  module?: string;
+}
+
+/**
+ * Everything the load phase decides from the object and kernel BTF alone, before any kernel
+ * object exists: what MAP_CREATE and PROG_LOAD will be asked, minus the fds.
+ */
+export interface PreparedLoad {
+  /** Name used in errors (the object's path, or its name). */
+  object: string;
+  /** The BTF features the object BTF was encoded for. */
+  features: BtfFeatures;
+  /** The object BTF for BPF_BTF_LOAD (fix-ups done, sanitized for `features`). */
+  btf: Buffer;
+  ksyms: Map<string, ResolvedKsym>;
+  /** One plan per auto-created struct_ops map, by map name. */
+  plans: Map<string, StructOpsPlan>;
+  /** struct_ops programs by name, with the kernel slot they were matched to. */
+  attach: Map<string, ProgramAttach>;
+  /** The programs to load, linked with their subprograms; fd fix-ups still to apply. */
+  linked: LinkedProgram[];
+  /** CO-RE relocations that could not be resolved, per linked program (same order). */
+  poisoned: PoisonedRelocation[][];
+  /** Modules whose kfuncs are called, in fd_array order: module i is at slot i + 1. */
+  kfuncModules: string[];
+}
+
+/**
+ * The kernel-independent half of loading (ARCHITECTURE.md's load phase up to BTF_LOAD):
+ * resolves externs and struct_ops types against kernel BTF, matches members, selects,
+ * CO-RE-relocates and links programs, and encodes the object BTF. Makes no syscall and
+ * changes nothing in `t` except appending to `t.warnings`.
+ *
+ * @throws {BpfError} for a missing kernel type or extern, a member mismatch, a program used
+ *   for two kernel slots, or malformed input
+ */
+export function prepareLoad(t: PrepareTarget, kernel: KernelBtfs, features: BtfFeatures): PreparedLoad {
+  const { spec } = t;
+  const object = spec.path ?? spec.name;
+  const ksyms = resolveKsyms(spec, kernel);
+  const { plans, attach } = planAll(t, kernel, object);
+  const toLoad = selectPrograms(t, plans);
+
+  const poisonedBy = new Map<FunctionSpec, PoisonedRelocation[]>();
+  const codeOf = coreRelocator(spec, kernel, poisonedBy);
+  const linked = toLoad.map((p) => linkProgram(p.spec, spec.functions, codeOf, spec.btfExt, object));
+  const kfuncModules = [...new Set([...ksyms.values()].flatMap((k) => (k.module ? [k.module] : [])))];
+  return {
+    object, features, btf: encodeObjectBtf(spec, features), ksyms, plans, attach, linked,
+    poisoned: linked.map((l) => poisonedFor(l, poisonedBy)), kfuncModules,
+  };
+}
+
+/** Matches every auto-created struct_ops map to its kernel type and binds its programs. */
+function planAll(
+  t: PrepareTarget, kernel: KernelBtfs, object: string,
+): { plans: Map<string, StructOpsPlan>; attach: Map<string, ProgramAttach> } {
+  const plans = new Map<string, StructOpsPlan>();
+  const attach = new Map<string, ProgramAttach>();
+  for (const map of t.structOps.values()) {
+    const s = map.structOps;
+    if (!s.autocreate) continue;
+    const kt = findKernelStructOps(s.kernelTypeName, kernel.sources());
+    if (kt === undefined) {
+      throw new BpfError(`struct_ops ${s.name}: struct ${s.kernelTypeName} is not found in kernel BTF`, {
+        code: 'ENOENT', object, map: s.name,
+        hint: `the running kernel (or its modules) does not provide struct_ops type ${s.kernelTypeName}`,
+      });
+    }
+    const bound = new Map([...map.programs].map(([member, prog]) => [member, prog.name] as const));
+    const plan = planStructOps({ name: s.name, typeId: s.typeId, data: s.data, programs: bound }, t.spec.btf, kt, object);
+    t.warnings.push(...plan.warnings);
+    for (const slot of plan.slots) {
+      const have = attach.get(slot.program);
+      // Reuse across maps is fine for the same kernel slot (libbpf's rule), never for another.
+      if (have && (have.attachBtfId !== kt.typeId || have.module !== kt.module || have.expectedAttachType !== slot.memberIndex)) {
+        throw new BpfError(
+          `program ${slot.program} is used for struct_ops members of different kernel slots (${s.name}.${slot.member} and another)`,
+          { code: 'EINVAL', object, program: slot.program, map: s.name, member: slot.member,
+            hint: 'a struct_ops program is verified for one kernel member; write one program per member' },
+        );
+      }
+      attach.set(slot.program, { attachBtfId: kt.typeId, expectedAttachType: slot.memberIndex, module: kt.module });
+    }
+    plans.set(s.name, plan);
+  }
+  return { plans, attach };
+}
+
+/** struct_ops programs load when a created map uses them; others unless autoload=false. */
+function selectPrograms(t: PrepareTarget, plans: Map<string, StructOpsPlan>): BpfProgram[] {
+  const used = new Set([...plans.values()].flatMap((p) => p.slots.map((s) => s.program)));
+  const selected: BpfProgram[] = [];
+  for (const prog of t.programs.values()) {
+    if (prog.spec.structOps && !used.has(prog.name)) {
+      if (prog.autoload !== false) {
+        t.warnings.push(`program ${prog.name}: struct_ops program not used by any struct_ops map, not loaded`);
+      }
+      continue;
+    }
+    if (prog.autoload === false) {
+      if (used.has(prog.name)) {
+        throw new BpfError(`program ${prog.name} has autoload=false but a struct_ops map uses it`, {
+          code: 'EINVAL', program: prog.name, object: t.spec.path,
+        });
+      }
+      continue;
+    }
+    selected.push(prog);
+  }
+  return selected;
+}
+
+/** Returns a per-function code provider that applies CO-RE relocations once per function. */
+function coreRelocator(
+  spec: ObjectSpec, kernel: KernelBtfs, poisonedBy: Map<FunctionSpec, PoisonedRelocation[]>,
+): (fn: FunctionSpec) => Buffer {
+  const cache = new Map<FunctionSpec, Buffer>();
+  return (fn) => {
+    let code = cache.get(fn);
+    if (!code) {
+      const section = spec.elf.sectionAt(fn.sectionIndex);
+      code = Buffer.from(section.data.subarray(fn.insnOffset * INSN_SIZE, (fn.insnOffset + fn.insnCount) * INSN_SIZE));
+      const start = fn.insnOffset * INSN_SIZE;
+      const end = start + fn.insnCount * INSN_SIZE;
+      const relos = (spec.btfExt?.coreRelos.get(fn.section) ?? [])
+        .filter((r) => r.insnOff >= start && r.insnOff < end)
+        .map((r) => ({ insnOff: r.insnOff - start, typeId: r.typeId, accessStr: r.accessStr, kind: r.kind }));
+      if (relos.length > 0) {
+        const result = applyCoreRelocations(code, relos, spec.btf, [kernel.vmlinux], { program: fn.name, section: fn.section });
+        if (result.poisoned.length > 0) poisonedBy.set(fn, result.poisoned);
+      }
+      cache.set(fn, code);
+    }
+    return Buffer.from(code);
+  };
+}
+
+function poisonedFor(l: LinkedProgram, poisonedBy: Map<FunctionSpec, PoisonedRelocation[]>): PoisonedRelocation[] {
+  return l.layout.flatMap(({ fn, start }) =>
+    (poisonedBy.get(fn) ?? []).map((p) => ({ ...p, insnIndex: p.insnIndex + start })));
+}

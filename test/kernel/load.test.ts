@@ -1,4 +1,4 @@
-import { BpfError, BpfLink, BpfObject, openObject } from '../../lib';
+import { BpfError, openObject } from '../../lib';
 import { mapUpdateElem } from '../../lib/sys';
 import { describeKernel, openFdCount } from '../helpers/kernel';
 import { fixture } from '../helpers/fixtures';
@@ -9,22 +9,14 @@ import { availableCongestionControls } from '../../lib/cli/demo';
 import { lossyTraffic } from '../helpers/netns';
 import { hasStructOpsLinks, skipLinkMapsIfUnsupported, testWithLinks } from '../helpers/features';
 import { kernelConfig } from '../../lib/object/load/kconfig';
+import { trackObjects } from '../helpers/objects';
 
 const MiB = 1024 * 1024;
 
 describeKernel('loading and registering TCP congestion controllers', () => {
-  const objects: BpfObject[] = [];
-  const links: BpfLink[] = [];
-  const open = async (name: string): Promise<BpfObject> => {
-    const obj = await openObject(fixture(name));
-    objects.push(obj);
-    return obj;
-  };
-
-  afterEach(() => {
-    for (const l of links.splice(0)) l.close();
-    for (const o of objects.splice(0)) o.close();
-  });
+  const tracked = trackObjects();
+  const { links } = tracked;
+  const open = tracked.open;
   afterAll(() => {
     expect(unregisterLeftovers(['reno', 'cubic_', 'warn_unused', 'ok_missing', 'bad_'])).toEqual([]);
   });

@@ -16,6 +16,7 @@ import {
 import { skipLinkMapsIfUnsupported } from '../helpers/features';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel } from '../helpers/kernel';
+import { catchBpf } from '../helpers/errors';
 
 const NEVER_OPEN_FD = 0x7fff_ffff;
 
@@ -27,15 +28,6 @@ function insn(code: number, dst: number, src: number, off: number, imm: number):
   b.writeInt16LE(off, 2);
   b.writeInt32LE(imm, 4);
   return b;
-}
-
-function catchBpf(fn: () => unknown): { code?: string; verifierLog?: string; command?: string } {
-  try {
-    fn();
-  } catch (e) {
-    return e as { code?: string; verifierLog?: string };
-  }
-  throw new Error('expected a BpfError');
 }
 
 describeKernel('kernel BTF discovery (the default sources)', () => {

@@ -15,19 +15,11 @@ import { fixture } from '../helpers/fixtures';
 import { describeKernel, openFdCount } from '../helpers/kernel';
 import { testWithLinks } from '../helpers/features';
 import { pushTraffic } from '../helpers/traffic';
+import { catchBpf } from '../helpers/errors';
 
 const linkIds = (): number[] => (bpftoolJson<{ id: number }[]>('link', 'show') ?? []).map((l) => l.id);
 const mounted = (dir: string): boolean => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
 
-function catchBpf(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BpfError);
-    return e as BpfError;
-  }
-  throw new Error('expected a BpfError');
-}
 
 /** Child: open the pin, load FILE, switch the link to its map MAP, exit. */
 const UPDATE_FROM_CHILD = `(async () => {

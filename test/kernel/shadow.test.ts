@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { BpfError, BpfLink, BpfObject, openObject } from '../../lib';
+import { BpfError, openObject } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { describeKernel } from '../helpers/kernel';
 import { fixture } from '../helpers/fixtures';
 import { structOpsDump, structOpsShow } from '../helpers/bpftool';
 import { pushTraffic } from '../helpers/traffic';
 import { unregisterLeftovers } from '../helpers/cleanup';
+import { trackObjects } from '../helpers/objects';
 
 const MiB = 1024 * 1024;
 const TCP_CONG_NON_RESTRICTED = 0x1;
@@ -21,18 +22,9 @@ function dumpedOps(id: number): Record<string, unknown> {
 }
 
 describeKernel('shadow values: edits before load reach the kernel', () => {
-  const objects: BpfObject[] = [];
-  const links: BpfLink[] = [];
-  const open = async (name: string): Promise<BpfObject> => {
-    const obj = await openObject(fixture(name));
-    objects.push(obj);
-    return obj;
-  };
-
-  afterEach(() => {
-    for (const l of links.splice(0)) l.close();
-    for (const o of objects.splice(0)) o.close();
-  });
+  const tracked = trackObjects();
+  const { links } = tracked;
+  const open = tracked.open;
   afterAll(() => {
     expect(unregisterLeftovers(['reno', 'shadow'])).toEqual([]);
     expect(structOpsShow().filter((s) => ['reno', 'shadow'].includes(s.name))).toEqual([]);

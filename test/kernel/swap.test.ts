@@ -8,6 +8,7 @@ import { fixture } from '../helpers/fixtures';
 import { openFdCount } from '../helpers/kernel';
 import { describeWithLinks } from '../helpers/features';
 import { pushTraffic } from '../helpers/traffic';
+import { catchBpf } from '../helpers/errors';
 
 const COUNTERS = ['init_calls', 'ssthresh_calls', 'cong_avoid_calls', 'undo_cwnd_calls'];
 type Counters = Record<string, bigint>;
@@ -19,15 +20,6 @@ function counters(obj: BpfObject): Counters {
 }
 const total = (c: Counters): bigint => Object.values(c).reduce((a, b) => a + b, 0n);
 
-function catchBpf(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BpfError);
-    return e as BpfError;
-  }
-  throw new Error('expected a BpfError');
-}
 
 describeWithLinks('live swap through BPF_LINK_UPDATE', () => {
   const objects: BpfObject[] = [];

@@ -18,19 +18,11 @@ import {
   progLoad,
 } from '../../lib/sys';
 import { describeKernel, openFdCount } from '../helpers/kernel';
+import { catchBpf } from '../helpers/errors';
 
 // r0 = 1 (let the packet through); exit. Harmless on any cgroup.
 const allowInsns = Buffer.from('b7000000010000009500000000000000', 'hex');
 
-function catchBpf(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BpfError);
-    return e as BpfError;
-  }
-  throw new Error('expected a BpfError');
-}
 
 describeKernel('lib/sys links (cgroup skb link as a stand-in target)', () => {
   let baseline = 0;

@@ -18,6 +18,7 @@ import {
 } from '../../lib/sys';
 import { BpfError } from '../../lib/errors';
 import { describeKernel, openFdCount } from '../helpers/kernel';
+import { catchBpf } from '../helpers/errors';
 
 const u32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);
@@ -25,15 +26,6 @@ const u32 = (n: number): Buffer => {
   return b;
 };
 
-function catchBpf(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BpfError);
-    return e as BpfError;
-  }
-  throw new Error('expected a BpfError');
-}
 
 describeKernel('lib/sys maps', () => {
   let baseline = 0;

@@ -12,6 +12,7 @@ import {
   progLoadAsync,
 } from '../../lib/sys';
 import { describeKernel, openFdCount } from '../helpers/kernel';
+import { catchBpf } from '../helpers/errors';
 
 /** One BPF instruction: opcode, dst/src registers, offset, immediate (little-endian host). */
 function insn(code: number, dst: number, src: number, off: number, imm: number): Buffer {
@@ -30,15 +31,6 @@ const okInsns = Buffer.concat([insn(MOV64_IMM, 0, 0, 0, 0), insn(EXIT, 0, 0, 0, 
 // exit with r0 never written: the verifier says "R0 !read_ok" (EACCES).
 const badInsns = insn(EXIT, 0, 0, 0, 0);
 
-function catchBpf(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BpfError);
-    return e as BpfError;
-  }
-  throw new Error('expected a BpfError');
-}
 
 describeKernel('lib/sys programs', () => {
   let baseline = 0;

@@ -1,11 +1,10 @@
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BPFFS_ROOT, isBpffs, openPinnedLink } from '../../lib';
+import { isBpffs, openPinnedLink } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
-import { cli, restoreBpffsRootLater } from '../helpers/child-cli';
+import { cli, pinScratch } from '../helpers/child-cli';
 import { eventually } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
@@ -16,29 +15,8 @@ const ours = (): { id: number; name: string }[] => structOpsShow().filter((s) =>
 const linkIds = (): number[] => (bpftoolJson<{ id: number }[]>('link', 'show') ?? []).map((l) => l.id);
 
 describeKernel('struct-ops register', () => {
-  const dirs: string[] = [];
-  let n = 0;
-  let restoreBpffs = (): void => undefined;
-  beforeAll(() => {
-    restoreBpffs = restoreBpffsRootLater();
-  });
-  afterAll(() => restoreBpffs());
-  const pinDir = (): string => {
-    const dir = join(BPFFS_ROOT, `struct-ops-test-${process.pid}-${n++}`);
-    dirs.push(dir);
-    return dir;
-  };
-  const tmp = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'struct-ops-test-'));
-    dirs.push(dir);
-    return dir;
-  };
+  const { pinDir, tmpDir: tmp } = pinScratch('swap_', ours);
 
-  afterEach(async () => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-    unregisterLeftovers(['swap_']);
-    expect(await eventually(() => ours().length === 0)).toBe(true);
-  });
 
   test('a legacy map: registered with persist, still there after the CLI exits', () => {
     const r = cli(['register', fixture('swap_a'), '--map', 'swap_legacy']);

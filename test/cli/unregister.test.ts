@@ -1,11 +1,10 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BPFFS_ROOT, openPinnedLink } from '../../lib';
+import { openPinnedLink } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
-import { cli, restoreBpffsRootLater } from '../helpers/child-cli';
+import { cli, pinScratch } from '../helpers/child-cli';
 import { eventually } from '../helpers/child';
-import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel } from '../helpers/kernel';
 
@@ -21,24 +20,8 @@ function register(args: string[]): { mapId: number; linkId?: number } {
 }
 
 describeKernel('struct-ops unregister', () => {
-  const dirs: string[] = [];
-  let n = 0;
-  let restoreBpffs = (): void => undefined;
-  beforeAll(() => {
-    restoreBpffs = restoreBpffsRootLater();
-  });
-  afterAll(() => restoreBpffs());
-  const pinDir = (): string => {
-    const dir = join(BPFFS_ROOT, `struct-ops-test-${process.pid}-${n++}`);
-    dirs.push(dir);
-    return dir;
-  };
+  const { pinDir } = pinScratch('swap_', ours);
 
-  afterEach(async () => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-    unregisterLeftovers(['swap_']);
-    expect(await eventually(() => ours().length === 0)).toBe(true);
-  });
 
   test('a legacy map by name, then by id', async () => {
     const { mapId } = register([fixture('swap_a'), '--map', 'swap_legacy']);

@@ -1,11 +1,9 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BPFFS_ROOT, openPinnedLink } from '../../lib';
+import { openPinnedLink } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { structOpsShow } from '../helpers/bpftool';
-import { cli, restoreBpffsRootLater } from '../helpers/child-cli';
+import { cli, pinScratch } from '../helpers/child-cli';
 import { eventually } from '../helpers/child';
-import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel } from '../helpers/kernel';
 import { pushTraffic } from '../helpers/traffic';
@@ -13,17 +11,10 @@ import { pushTraffic } from '../helpers/traffic';
 const ours = (): { id: number; name: string }[] => structOpsShow().filter((s) => s.name.startsWith('swap_'));
 
 describeKernel('struct-ops update', () => {
-  const dirs: string[] = [];
-  let n = 0;
-  let restoreBpffs = (): void => undefined;
-  beforeAll(() => {
-    restoreBpffs = restoreBpffsRootLater();
-  });
-  afterAll(() => restoreBpffs());
+  const { pinDir } = pinScratch('swap_', ours);
   /** Registers swap_a (link) pinned in a fresh directory; returns the pin and ids. */
   const registerPinned = (): { pin: string; mapId: number; linkId: number } => {
-    const dir = join(BPFFS_ROOT, `struct-ops-test-${process.pid}-${n++}`);
-    dirs.push(dir);
+    const dir = pinDir();
     const r = cli(['register', fixture('swap_a'), '--map', 'swap_a', '--pin-dir', dir]);
     expect(r.code).toBe(0);
     const m = /map id (\d+) link id (\d+)/.exec(r.stdout)!;
@@ -38,11 +29,6 @@ describeKernel('struct-ops update', () => {
     }
   };
 
-  afterEach(async () => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-    unregisterLeftovers(['swap_']);
-    expect(await eventually(() => ours().length === 0)).toBe(true);
-  });
 
   test('swaps a pinned link to another object\'s map; the new map stays after the CLI exits', async () => {
     const { pin, mapId, linkId } = registerPinned();

@@ -22,13 +22,21 @@ const atLeast = ([major, minor]: [number, number], [wantMajor, wantMinor]: [numb
 describeKernel('kernel feature probes', () => {
   const objects: BpfObject[] = [];
   const links: BpfLink[] = [];
+  let baseline = 0;
 
+  beforeAll(() => {
+    baseline = openFdCount();
+  });
   afterEach(() => {
     for (const l of links.splice(0)) l.close();
     for (const o of objects.splice(0)) o.close();
   });
-  afterAll(() => {
+  afterAll(async () => {
     expect(unregisterLeftovers(['cubic_'])).toEqual([]);
+    // The traffic's sockets close asynchronously after pushTraffic resolves: wait for them,
+    // so the next test file's fd baseline does not include them.
+    for (let i = 0; i < 100 && openFdCount() > baseline; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(openFdCount()).toBe(baseline);
   });
 
   test('probeStructOpsLink agrees with kernel BTF, is cached, and holds no fd', async () => {

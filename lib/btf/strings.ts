@@ -44,7 +44,7 @@ export class StringTable {
   constructor(
     private readonly buf: Buffer,
     private readonly start: number,
-    private readonly length: number,
+    length: number,
     readonly base: StringTable | undefined,
     private readonly name: string,
     private readonly region?: LazyRange,

@@ -10,7 +10,7 @@ import { findCandidates, type Candidate } from './candidates';
 import { RelocFailure } from './failure';
 import { reloKindName } from './kinds';
 import { INSN_SIZE, patchInstruction, poisonInstruction } from './patch';
-import type { CoreContext, CoreRelocation, CoreResult, PoisonedRelocation } from './relocation';
+import type { CoreContext, CoreRelocation, CoreResult } from './relocation';
 import { resolveRelocation } from './resolve';
 import { parseLocalSpec } from './spec';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BPFFS_ROOT, BpfError, BpfLink, BpfObject, ensureBpffsDir, isBpffs, openObject, openPinnedLink, unpin,
+  BPFFS_ROOT, BpfLink, BpfObject, ensureBpffsDir, isBpffs, openObject, openPinnedLink, unpin,
 } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { mapDeleteElem, objGet } from '../../lib/sys';

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { BpfError, openObject } from '../../lib';
+import { BpfError } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { describeKernel } from '../helpers/kernel';
-import { fixture } from '../helpers/fixtures';
 import { structOpsDump, structOpsShow } from '../helpers/bpftool';
 import { pushTraffic } from '../helpers/traffic';
 import { unregisterLeftovers } from '../helpers/cleanup';

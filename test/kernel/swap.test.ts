@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { BpfError, BpfLink, BpfObject, openObject, setCongestionControl } from '../../lib';
+import { BpfLink, BpfObject, openObject, setCongestionControl } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { loopbackTraffic } from '../../lib/cli/traffic';
 import { structOpsShow } from '../helpers/bpftool';

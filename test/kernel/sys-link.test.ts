@@ -2,7 +2,6 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync } 
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BpfError } from '../../lib/errors';
 import {
   BpfAttachType,
   BpfLinkType,

@@ -16,7 +16,6 @@ import {
   objGet,
   objPin,
 } from '../../lib/sys';
-import { BpfError } from '../../lib/errors';
 import { describeKernel, openFdCount } from '../helpers/kernel';
 import { catchBpf } from '../helpers/errors';
 

@@ -35,7 +35,10 @@ export function loopbackTraffic(options: TrafficOptions): Promise<TrafficResult>
     let algorithm = '';
     let done = false;
     const started = Date.now();
+    const peers = new Set<Socket>();
     const server = createServer((peer) => {
+      peers.add(peer);
+      peer.on('close', () => peers.delete(peer));
       peer.on('data', (chunk) => {
         received += chunk.length;
         if (received >= total || Date.now() - started >= duration) finish();
@@ -49,12 +52,21 @@ export function loopbackTraffic(options: TrafficOptions): Promise<TrafficResult>
     const end = (err?: Error): void => {
       if (done) return;
       done = true;
+      const elapsedMs = Date.now() - started;
       clearTimeout(timer);
       if (progress) clearInterval(progress);
-      client?.destroy();
-      server.close();
-      if (err) reject(err);
-      else resolve({ bytes: received, elapsedMs: Date.now() - started, algorithm });
+      // Settle only once every socket is closed, so callers (and fd-count checks) never see
+      // descriptors of this transfer still open.
+      const closing = [client, ...peers].filter((s): s is Socket => s !== undefined && !s.closed)
+        .map((s) => new Promise<void>((r) => {
+          s.once('close', () => r());
+          s.destroy();
+        }));
+      closing.push(new Promise<void>((r) => server.close(() => r())));
+      void Promise.all(closing).then(() => {
+        if (err) reject(err);
+        else resolve({ bytes: received, elapsedMs, algorithm });
+      });
     };
     const finish = (): void => end();
     server.on('error', (err) => end(err));

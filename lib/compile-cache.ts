@@ -66,7 +66,8 @@ export function installCompileCache(): void {
   const compiled: Compiled[] = [];
 
   proto._compile = function compileWithCache(this: NodeJS.Module, content: string, filename: string): unknown {
-    if (!filename.startsWith(ROOT) || filename.includes(`${sep}node_modules${sep}`)) {
+    // Our own files only: not other packages, nor our own dependencies below ROOT.
+    if (!filename.startsWith(ROOT) || filename.startsWith(`node_modules${sep}`, ROOT.length)) {
       return original.call(this, content, filename);
     }
     const file = cacheFile(dir, filename, content);

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import Module from 'node:module';
+import Module = require('node:module');
 import { homedir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { Script } from 'node:vm';

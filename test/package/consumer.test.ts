@@ -75,6 +75,14 @@ describeKernel('struct-ops as a dependency (npm pack -> npm install)', () => {
     expect(r.stdout).toContain('the kernel is clean');
   });
 
+  test('npx struct-ops show --json prints bpftool-shaped JSON', () => {
+    const r = spawnSync('npx', ['struct-ops', 'show', '--json'], { cwd: app(), encoding: 'utf8', timeout: 60000 });
+    expect(r.status).toBe(0);
+    const list = JSON.parse(r.stdout) as { id: number; name: string; kernel_struct_ops: string }[];
+    expect(Array.isArray(list)).toBe(true);
+    for (const entry of list) expect(Object.keys(entry)).toEqual(expect.arrayContaining(['id', 'name', 'kernel_struct_ops']));
+  });
+
   test('the TypeScript types resolve under tsc --strict', () => {
     writeFileSync(join(app(), 'use.ts'), [
       "import { openObject, BpfError, setCongestionControl, loadKernelBtf } from 'struct-ops';",

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { BpfError } from '../errors';
 import type { Fd } from '../sys';
 import { decodeValue, DecodedValue } from './decode';
-import { encodeScalar, EncodableValue } from './encode';
+import { ShadowWriteError, writeMember } from '../struct-ops/shadow/codec';
+import { valueLayout } from '../struct-ops/shadow/layout';
 import { datasecVars, findDatasec } from './open/btf-fixup';
 import { loadObjectSpec } from './open';
 import { KernelBtfs, type KernelBtfsOptions } from './load/kernel-btfs';
@@ -142,7 +143,7 @@ export class BpfObject {
    * @example
    * obj.setGlobals('.rodata', { beta: 800, fast_convergence: false });
    */
-  setGlobals(section: string, values: Record<string, EncodableValue>): void {
+  setGlobals(section: string, values: Record<string, number | bigint | boolean | string>): void {
     if (this.#state !== 'opened') {
       throw new BpfError(`object ${this.name}: globals can only be set before load()`, { code: 'EBUSY', object: this.name });
     }
@@ -159,8 +160,15 @@ export class BpfObject {
           code: 'ENOENT', object: this.name, section, hint: `variables: ${vars.map((x) => x.v.name).join(', ')}`,
         });
       }
-      const out = map.spec.initialData.subarray(v.offset, v.offset + v.size);
-      encodeScalar(this.spec.btf, v.v.type, value, out, `${section} ${name}`);
+      const layout = valueLayout(this.spec.btf, v.v.type, name, v.offset);
+      try {
+        writeMember(layout, map.spec.initialData, value);
+      } catch (err) {
+        if (!(err instanceof ShadowWriteError)) throw err;
+        throw new BpfError(`${section} variable ${name} (${layout.cType}) ${err.why}`, {
+          code: err.code, object: this.name, section,
+        });
+      }
     }
   }
 

@@ -85,6 +85,15 @@ export function shadowLayout(btf: Btf, typeId: number): ShadowMember[] {
   return out;
 }
 
+/**
+ * Describes one typed value at `offset` (a global variable of a data section, say) the way
+ * struct members are described, so the same codec reads and writes it.
+ */
+export function valueLayout(btf: Btf, typeId: number, name: string, offset: number): ShadowMember {
+  const base: MemberBase = { name, index: 0, offset, size: btf.sizeOf(typeId), cType: btf.typeName(typeId) };
+  return classify(btf, btf.resolve(typeId), base);
+}
+
 function classify(btf: Btf, t: BtfType, base: MemberBase): ShadowMember {
   switch (t.kind) {
     case BtfKind.INT: {

@@ -16,10 +16,15 @@ describe('setGlobals before load (no kernel)', () => {
 
   test('rejects out-of-range values, unknown names and sections', async () => {
     const obj = await openObject(fixture('cubic'));
-    expect(() => obj.setGlobals('.rodata', { beta: -1 })).toThrow(/out of range \[0, 4294967295\]/);
-    expect(() => obj.setGlobals('.rodata', { beta: 1.5 })).toThrow(/expected an integer/);
+    expect(() => obj.setGlobals('.rodata', { beta: -1 })).toThrow(expect.objectContaining({
+      code: 'ERANGE', message: expect.stringMatching(/beta .*takes an integer in 0\.\.4294967295, got -1/),
+    }));
+    expect(() => obj.setGlobals('.rodata', { beta: 1.5 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => obj.setGlobals('.rodata', { fast_convergence: 'yes' })).toThrow(/takes true or false/);
     expect(() => obj.setGlobals('.rodata', { betta: 1 })).toThrow(expect.objectContaining({ code: 'ENOENT', hint: expect.stringContaining('beta') }));
     expect(() => obj.setGlobals('.nope', { x: 1 })).toThrow(BpfError);
-    expect(() => obj.setGlobals('.bss', { cwnd_samples: 1 })).toThrow(/cannot be set/);
+    expect(() => obj.setGlobals('.bss', { cwnd_samples: 1 })).toThrow(expect.objectContaining({
+      code: 'EOPNOTSUPP', message: expect.stringMatching(/cwnd_samples .*read-only/),
+    }));
   });
 });

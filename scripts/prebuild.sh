@@ -8,11 +8,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 die() { echo "prebuild: error: $*" >&2; exit 1; }
 
-# install SRC DEST: copy then rename, so a process that has DEST loaded keeps its mapping
-# (overwriting a loaded .so in place crashes that process).
+# install SRC DEST [STRIP]: copy (stripped of symbols the loader does not need), then rename,
+# so a process that has DEST loaded keeps its mapping (overwriting a loaded .so crashes it).
 install_addon() {
   mkdir -p "$(dirname "$2")"
-  cp "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
+  cp "$1" "$2.tmp.$$"
+  "${3:-strip}" --strip-unneeded "$2.tmp.$$"
+  mv -f "$2.tmp.$$" "$2"
 }
 
 [ -f build/Release/struct_ops.node ] || npx node-gyp rebuild
@@ -23,7 +25,7 @@ if [ -x scripts/build-arm64.sh ] || [ -f scripts/build-arm64.sh ]; then
   bash scripts/build-arm64.sh >/dev/null || die "arm64 cross-build failed"
   arm="$(ls build-arm64/Release/struct_ops.node 2>/dev/null || true)"
   [ -n "$arm" ] || die "arm64 cross-build produced no struct_ops.node"
-  install_addon "$arm" prebuilds/linux-arm64/struct_ops.node
+  install_addon "$arm" prebuilds/linux-arm64/struct_ops.node aarch64-linux-gnu-strip
   file prebuilds/linux-arm64/struct_ops.node | grep -q 'ARM aarch64' || die "linux-arm64 prebuild is not an AArch64 ELF"
 else
   echo "prebuild: scripts/build-arm64.sh missing; packing linux-x64 only" >&2

@@ -4,7 +4,7 @@
  * failure when STRUCT_OPS_REQUIRE_KERNEL=1 (CI), so kernel tests never vanish silently.
  */
 import { readdirSync } from 'node:fs';
-import { BpfMapType, mapCreate } from '../../lib/sys';
+import { BpfMapType, Fd, mapCreate } from '../../lib/sys';
 
 function probe(): string | null {
   if (process.platform !== 'linux') return `bpf() needs Linux (platform is ${process.platform})`;
@@ -54,4 +54,22 @@ export function describeKernel(name: string, fn: () => void): void {
 /** Number of open descriptors of this process (entries in /proc/self/fd). */
 export function openFdCount(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/**
+ * For a describe block whose tests create raw fds: returns an array to push them into;
+ * they are closed after the block, and /proc/self/fd must then be back at the count it had
+ * before the block (no fd leaked by the code under test).
+ */
+export function trackFds(): Fd[] {
+  let baseline = 0;
+  const fds: Fd[] = [];
+  beforeAll(() => {
+    baseline = openFdCount();
+  });
+  afterAll(() => {
+    for (const fd of fds.splice(0)) fd.close();
+    expect(openFdCount()).toBe(baseline);
+  });
+  return fds;
 }

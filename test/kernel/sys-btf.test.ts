@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BpfError } from '../../lib/errors';
 import { Fd, btfGetFdById, btfGetInfo, btfGetNextId, btfLoad, btfLoadAsync } from '../../lib/sys';
-import { describeKernel, openFdCount } from '../helpers/kernel';
+import { describeKernel, trackFds } from '../helpers/kernel';
 
 const BTF_KIND_INT = 1;
 const BTF_INT_SIGNED = 1;
@@ -26,15 +26,7 @@ function intBtf(bits: number): Buffer {
 }
 
 describeKernel('lib/sys BTF', () => {
-  let baseline = 0;
-  const fds: Fd[] = [];
-  beforeAll(() => {
-    baseline = openFdCount();
-  });
-  afterAll(() => {
-    for (const fd of fds) fd.close();
-    expect(openFdCount()).toBe(baseline);
-  });
+  const fds = trackFds();
 
   test('loads a hand-built BTF blob and reads it back', () => {
     const blob = intBtf(32);

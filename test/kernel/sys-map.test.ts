@@ -16,7 +16,7 @@ import {
   objGet,
   objPin,
 } from '../../lib/sys';
-import { describeKernel, openFdCount } from '../helpers/kernel';
+import { describeKernel, trackFds } from '../helpers/kernel';
 import { catchBpf } from '../helpers/errors';
 
 const u32 = (n: number): Buffer => {
@@ -27,20 +27,11 @@ const u32 = (n: number): Buffer => {
 
 
 describeKernel('lib/sys maps', () => {
-  let baseline = 0;
-  const fds: Fd[] = [];
+  const fds = trackFds();
   const track = (fd: Fd): Fd => {
     fds.push(fd);
     return fd;
   };
-
-  beforeAll(() => {
-    baseline = openFdCount();
-  });
-  afterAll(() => {
-    for (const fd of fds) fd.close();
-    expect(openFdCount()).toBe(baseline);
-  });
 
   test('array map: create, info, update, lookup, next key', () => {
     const map = track(mapCreate({ mapType: BpfMapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 3, mapName: 'sys_test_arr' }));

@@ -2,7 +2,6 @@ import { BpfError } from '../../lib/errors';
 import {
   BpfMapType,
   BpfProgType,
-  Fd,
   mapCreate,
   progBindMap,
   progGetFdById,
@@ -11,7 +10,7 @@ import {
   progLoad,
   progLoadAsync,
 } from '../../lib/sys';
-import { describeKernel, openFdCount } from '../helpers/kernel';
+import { describeKernel, trackFds } from '../helpers/kernel';
 import { catchBpf } from '../helpers/errors';
 
 /** One BPF instruction: opcode, dst/src registers, offset, immediate (little-endian host). */
@@ -33,15 +32,7 @@ const badInsns = insn(EXIT, 0, 0, 0, 0);
 
 
 describeKernel('lib/sys programs', () => {
-  let baseline = 0;
-  const fds: Fd[] = [];
-  beforeAll(() => {
-    baseline = openFdCount();
-  });
-  afterAll(() => {
-    for (const fd of fds) fd.close();
-    expect(openFdCount()).toBe(baseline);
-  });
+  const fds = trackFds();
 
   test('loads a socket filter and decodes its info', () => {
     const prog = progLoad({ progType: BpfProgType.SOCKET_FILTER, insns: okInsns, license: 'GPL', progName: 'sys_test_ok' });

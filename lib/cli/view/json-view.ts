@@ -1,0 +1,51 @@
+/**
+ * `--json`: one JSON object per line (snake_case keys, 64-bit integers as exact digits):
+ * `registered` once, `interval` per refresh, `event` per ring buffer record, `ended` last.
+ */
+import { toJson } from '../format/json';
+import type { EndReport, EventRecord, LiveView, Registration, Snapshot } from './model';
+
+export class JsonView implements LiveView {
+  readonly #out: (line: string) => void;
+
+  constructor(out: (line: string) => void) {
+    this.#out = out;
+  }
+
+  started(file: string, registrations: Registration[], intervalMs: number): void {
+    this.#out(toJson({
+      type: 'registered', object: file, interval_s: intervalMs / 1000,
+      maps: registrations.map((r) => ({
+        map: r.map, kernel_struct_ops: r.kernelStructOps, name: r.opsName, map_id: r.mapId, link_id: r.linkId,
+        legacy: r.linkId === undefined,
+      })),
+    }));
+  }
+
+  refresh(s: Snapshot): void {
+    const values: Record<string, Record<string, unknown>> = {};
+    const rates: Record<string, Record<string, number>> = {};
+    for (const r of s.rows) {
+      (values[r.group] ??= {})[r.name] = r.value;
+      if (r.rate !== undefined) (rates[r.group] ??= {})[r.name] = Math.round(r.rate * 1000) / 1000;
+    }
+    this.#out(toJson({ type: 'interval', elapsed_s: s.elapsedMs / 1000, values, rates_per_s: rates, skipped: s.skipped }));
+  }
+
+  event(record: EventRecord): void {
+    this.#out(toJson({ type: 'event', map: record.map, record: record.value }));
+  }
+
+  ended(report: EndReport): void {
+    const x = report.exitInfo;
+    this.#out(toJson({
+      type: 'ended', reason: report.reason, message: report.message, signal: report.signal,
+      exit_info: x && { kind: x.kind, kind_name: x.kindName, exit_code: x.exitCode, reason: x.reason, message: x.message },
+      exit_status: report.exitStatus,
+    }));
+  }
+
+  close(): void {
+    // nothing to restore
+  }
+}

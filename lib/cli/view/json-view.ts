@@ -23,29 +23,35 @@ export class JsonView implements LiveView {
   }
 
   refresh(s: Snapshot): void {
-    const values: Record<string, Record<string, unknown>> = {};
-    const rates: Record<string, Record<string, number>> = {};
-    for (const r of s.rows) {
-      (values[r.group] ??= {})[r.name] = r.value;
-      if (r.rate !== undefined) (rates[r.group] ??= {})[r.name] = Math.round(r.rate * 1000) / 1000;
-    }
-    this.#out(toJson({ type: 'interval', elapsed_s: s.elapsedMs / 1000, values, rates_per_s: rates, skipped: s.skipped }));
+    this.#out(toJson({ type: 'interval', elapsed_s: s.elapsedMs / 1000, ...valuesOf(s) }));
   }
 
   event(record: EventRecord): void {
     this.#out(toJson({ type: 'event', map: record.map, record: record.value }));
   }
 
-  ended(report: EndReport): void {
+  /** The end, with the final values (read after detaching). */
+  ended(report: EndReport, last: Snapshot): void {
     const x = report.exitInfo;
     this.#out(toJson({
       type: 'ended', reason: report.reason, message: report.message, signal: report.signal,
       exit_info: x && { kind: x.kind, kind_name: x.kindName, exit_code: x.exitCode, reason: x.reason, message: x.message },
-      exit_status: report.exitStatus,
+      exit_status: report.exitStatus, elapsed_s: last.elapsedMs / 1000, ...valuesOf(last),
     }));
   }
 
   close(): void {
     // nothing to restore
   }
+}
+
+/** `values` and `rates_per_s` keyed by section or map, then variable (or slot) name. */
+function valuesOf(s: Snapshot): { values: object; rates_per_s: object; skipped: string[] } {
+  const values: Record<string, Record<string, unknown>> = {};
+  const rates: Record<string, Record<string, number>> = {};
+  for (const r of s.rows) {
+    (values[r.group] ??= {})[r.name] = r.value;
+    if (r.rate !== undefined) (rates[r.group] ??= {})[r.name] = Math.round(r.rate * 1000) / 1000;
+  }
+  return { values, rates_per_s: rates, skipped: s.skipped };
 }

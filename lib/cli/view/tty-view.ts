@@ -60,7 +60,7 @@ export class TtyView implements LiveView {
     const lines: Line[] = [
       [{ text: `struct-ops run ${this.#file}`, tone: 'bold' }, { text: ` · ${showElapsed(s.elapsedMs)} · ${status}`, tone: 'dim' }],
       ...this.#head,
-      ...tableLines(s.rows, width),
+      ...(phase === 'starting' ? [] : tableLines(s.rows, width)),
     ];
     if (s.skipped.length > 0) lines.push([{ text: `  not shown (arrays/structs too large): ${s.skipped.join(', ')}`, tone: 'dim' }]);
     return lines;

@@ -125,9 +125,11 @@ describeKernel('struct-ops run', () => {
     execFileSync('bpftool', ['link', 'detach', 'id', String(linkId)], { stdio: 'pipe' });
     const { code, signal } = await run.exited;
     expect([code, signal]).toEqual([3, null]);
-    const end = JSON.parse(run.lines().at(-1)!);
+    const [end, error] = run.lines().slice(-2).map((l) => JSON.parse(l));
     expect(end).toMatchObject({ type: 'ended', reason: 'detached', exit_status: 3 });
     expect(end.message).toMatch(new RegExp(`link ${linkId} of s15_run_link was detached underneath`));
+    // The CLI's one error path: a non-zero status ends --json output with {"error": ...}.
+    expect(error).toEqual({ error: end.message });
     await expectNothingLeft([linkId]);
   });
 
@@ -139,6 +141,7 @@ describeKernel('struct-ops run', () => {
     execFileSync('bpftool', ['struct_ops', 'unregister', 'id', String(mapId)], { stdio: 'pipe' });
     const { code } = await run.exited;
     expect(code).toBe(3);
+    expect(run.stderr()).toMatch(/^struct-ops run: s15_run_legacy .* was unregistered underneath/);
     expect(run.lines()).toContain(`ended: s15_run_legacy (map ${mapId}) was unregistered underneath by another process ` +
       '(its element was deleted, e.g. by `struct-ops unregister`)');
     await expectNothingLeft([]);
@@ -172,6 +175,7 @@ describeKernel('struct-ops run', () => {
     expect(long.code).toBe(1);
     expect(long.stderr).toMatch(/at most 15 bytes/);
     expect(cli(['run', OBJ, '--interval', '0']).code).toBe(2);
+    expect(cli(['run', OBJ, '--seconds', '1e3']).code).toBe(2);
     expect(ours()).toEqual([]);
   });
 });

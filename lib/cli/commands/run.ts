@@ -1,8 +1,5 @@
-import { BpfError } from '../../index';
-import { flag, hasFlag, ParsedArgs } from '../args';
-import { CliIo, Command, EXIT_FAIL, EXIT_USAGE } from '../command';
-import { reportError } from '../errors';
-import { toJson } from '../format/json';
+import { flag, flagValues, hasFlag, ParsedArgs, UsageError } from '../args';
+import { Command, CommandIo, EXIT_FAIL } from '../command';
 import { runSession } from '../run/session';
 import { StopRequests } from '../run/stop';
 import { JsonView } from '../view/json-view';
@@ -12,7 +9,7 @@ import { colourAllowed } from '../view/style';
 import { TtyView } from '../view/tty-view';
 
 const USAGE = `Usage: struct-ops run FILE.o [--map NAME]... [--set MAP.MEMBER=VALUE]...
-                      [--rodata VAR=VALUE]... [--interval SECONDS] [--seconds N] [--json]
+                      [--rodata VAR=VALUE]... [--interval SECONDS] [--seconds N] [-j | -p]
 
 Loads FILE.o, registers every struct_ops map in it (or those named with --map) and holds
 the registrations while showing what the programs count, until one of:
@@ -36,8 +33,9 @@ When it ends, it prints why; for a sched_ext scheduler with the user_exit_info r
   --rodata VAR=VALUE      set a const volatile tunable before load, checked by type
   --interval SECONDS      refresh period of the view (default 1)
   --seconds N             end after N seconds
-  --json                  one JSON object per line: "registered", then "interval" per
-                          refresh (values and rates_per_s by section/map), "ended" last
+  -j, --json              one JSON object per line: "registered", then "interval" per
+                          refresh (values and rates_per_s by section/map), "ended" last,
+                          then {"error": ...} when the exit status is not 0 (-p indents)
 
 The view: .bss/.data globals (integers with rates per second; long arrays are skipped),
 refreshed in place on a terminal (honours NO_COLOR and the terminal width), plain lines
@@ -48,55 +46,52 @@ detached (the message says what remains); 2 usage error; 3 the registration ende
 underneath (reason printed); 130/143 ended by SIGINT/SIGTERM after detaching (the process
 re-raises the signal, so systemd and shells see a normal signal exit). Needs root.`;
 
-function number(args: ParsedArgs, name: string, io: CliIo, min: number, max: number): number | undefined | null {
+/** A number of seconds from the command line. @throws {UsageError} outside min..max */
+function seconds(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
   const text = flag(args, name);
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    io.err(`struct-ops run: --${name} must be a number of seconds in ${min}..${max}, got ${JSON.stringify(text)}`);
-    return null;
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a number of seconds from ${min} to ${max}, got ${JSON.stringify(text)}`);
   }
   return n;
 }
 
-async function run(args: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.positionals.length !== 1) {
-    io.err(`struct-ops run: expected one object file\n\n${USAGE}`);
-    return EXIT_USAGE;
+function makeView(args: ParsedArgs, io: CommandIo): { view: LiveView; dispose(): void } {
+  if (io.json) {
+    return { view: new JsonView(io.out, hasFlag(args, 'pretty') ? 2 : 0), dispose: () => undefined };
   }
-  const interval = number(args, 'interval', io, 0.05, 3600);
-  const seconds = number(args, 'seconds', io, 0.001, 31_536_000);
-  if (interval === null || seconds === null) return EXIT_USAGE;
-  const json = hasFlag(args, 'json');
-  const tty = !json && process.stdout.isTTY === true;
-  let view: LiveView;
-  let onResize: (() => void) | undefined;
-  if (json) view = new JsonView(io.out);
-  else if (tty) {
-    const ttyView = new TtyView({ write: (s) => void process.stdout.write(s), columns: () => process.stdout.columns ?? 80 }, colourAllowed(true));
-    onResize = () => ttyView.resized();
-    process.stdout.on('resize', onResize);
-    view = ttyView;
-  } else view = new PlainView(io.out);
+  if (process.stdout.isTTY !== true) return { view: new PlainView(io.out), dispose: () => undefined };
+  const tty = new TtyView({ write: (s) => void process.stdout.write(s), columns: () => process.stdout.columns ?? 80 }, colourAllowed(true));
+  const onResize = (): void => tty.resized();
+  process.stdout.on('resize', onResize);
+  return { view: tty, dispose: () => void process.stdout.removeListener('resize', onResize) };
+}
+
+async function run(args: ParsedArgs, io: CommandIo): Promise<number> {
+  if (args.positionals.length !== 1) throw new UsageError('expected one object file');
+  const intervalS = seconds(args, 'interval', 0.05, 3600) ?? 1;
+  const limit = seconds(args, 'seconds', 0.001, 31_536_000);
+  const { view, dispose } = makeView(args, io);
+  // Before anything is registered: from here SIGINT/SIGTERM only ask the run to end.
   const stop = new StopRequests();
   try {
     const report = await runSession({
-      file: args.positionals[0], maps: args.flags.get('map') ?? [], sets: args.flags.get('set') ?? [],
-      rodata: args.flags.get('rodata') ?? [], intervalMs: (interval ?? 1) * 1000, seconds, view, io, stop,
+      file: args.positionals[0], maps: flagValues(args, 'map'), sets: flagValues(args, 'set'),
+      rodata: flagValues(args, 'rodata'), intervalMs: intervalS * 1000, seconds: limit, view, io, stop,
     });
     view.close();
     if (stop.signal) return stop.reraise(); // detached: now end the way the signal asked
-    return report?.exitStatus ?? EXIT_FAIL;
+    if (!report) return EXIT_FAIL;
+    // Ended underneath or failed: the one error path says so too ({"error"} under --json).
+    if (report.exitStatus !== 0) io.fail(report.message);
+    return report.exitStatus;
   } catch (err) {
     view.close();
-    if (json && err instanceof BpfError) {
-      io.out(toJson({ error: err.message, hint: err.hint }));
-      return EXIT_FAIL;
-    }
-    return reportError(io, 'run', err);
+    throw err; // printed by the CLI's one error path (exit 1, 2 for usage)
   } finally {
     stop.dispose();
-    if (onResize) process.stdout.removeListener('resize', onResize);
+    dispose();
   }
 }
 
@@ -106,8 +101,8 @@ export const runCommand: Command = {
   summary: 'register an object\'s struct_ops and hold them in the foreground with a live view (root)',
   usage: USAGE,
   flags: [
-    { name: 'map', value: true }, { name: 'set', value: true }, { name: 'rodata', value: true },
-    { name: 'interval', value: true }, { name: 'seconds', value: true }, { name: 'json', value: false },
+    { name: 'map', value: true, multiple: true }, { name: 'set', value: true, multiple: true },
+    { name: 'rodata', value: true, multiple: true }, { name: 'interval', value: true }, { name: 'seconds', value: true },
   ],
   run,
 };

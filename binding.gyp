@@ -13,6 +13,7 @@
         'native/obj_info.cc',
         'native/map_sizes.cc',
         'native/prog_load.cc',
+        'native/prog_test_run.cc',
         'native/sockopt.cc',
       ],
       # node_addon_api_maybe: C++ exceptions off and Maybe<T> results that must be checked.

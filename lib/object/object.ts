@@ -68,6 +68,7 @@ export class BpfObject {
     this.#state = 'loading';
     for (const p of this.programs.values()) p.lock();
     for (const m of this.structOps.values()) m.lock();
+    for (const m of this.maps.values()) m.closeEdits();
     const kernel = new KernelBtfs();
     const plainMaps = new Map([...this.maps].filter(([, m]) => !(m instanceof StructOpsMap)));
     try {

@@ -15,6 +15,7 @@
         'native/map_handle.cc',
         'native/mapped.cc',
         'native/prog_load.cc',
+        'native/prog_test_run.cc',
         'native/ringbuf.cc',
         'native/sockopt.cc',
       ],

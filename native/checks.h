@@ -35,6 +35,22 @@ bool FdArrayNeed(const uint8_t* attr, const Span& insns, const Span& fdArray, ui
 bool PrepareBtfInfo(int fd, uint8_t* info, uint32_t infoLen, const Span* bufs, size_t nbufs,
                     size_t* ptrEnd, Failure* f);
 
+// prog_test_run.cc: BPF_PROG_TEST_RUN buffers. Indices into the caller's buffers.
+constexpr size_t kTestRunDataIn = 0;
+constexpr size_t kTestRunDataOut = 1;
+constexpr size_t kTestRunCtxIn = 2;
+constexpr size_t kTestRunCtxOut = 3;
+constexpr size_t kTestRunState = 4;
+// Private struct_ops state area (struct bpf_dummy_ops_state is 4 bytes on 6.18).
+constexpr size_t kTestRunStateArea = 4096;
+
+// prog_test_run.cc: checks data_out sizing and, for struct_ops programs, builds the private
+// ctx/state (attr's ctx_in then points at TestRunState::ctx). `progFd` is a private dup.
+bool PrepareTestRun(uint8_t* attr, int progFd, const Span* bufs, size_t nbufs, TestRunState* st,
+                    Failure* f);
+// prog_test_run.cc: copies the private state back into the caller's Buffer (after the run).
+void FinishTestRun(TestRunState* st);
+
 // Formats a refusal.
 bool Refuse(Failure* f, int err, const std::string& message);
 

@@ -39,11 +39,41 @@ export class BpfMap {
   #fd: Fd | undefined;
   #handle: MapHandle | undefined;
   #resources = new Set<MapResource>();
+  #autocreate: boolean;
+  #editsClosed = false;
 
   /** @internal */
-  constructor(spec: MapSpec, btf?: Btf) {
+  constructor(spec: MapSpec, autocreate = true, btf?: Btf) {
     this.spec = spec;
+    this.#autocreate = autocreate;
     this.btf = btf;
+  }
+
+  /**
+   * Whether load() creates this map (libbpf's bpf_map__set_autocreate). True by default,
+   * false for struct_ops variables in `?.struct_ops*` sections. A struct_ops map left out
+   * takes the programs only it uses with it; a plain map left out must not be used by any
+   * program that loads. Settable until load() starts; the object's spec is not changed.
+   *
+   * @throws {BpfError} EBUSY when set after load() started; EINVAL for a non-boolean.
+   * @example
+   * obj.structOps.get('unused_ops')!.autocreate = false;
+   */
+  get autocreate(): boolean {
+    return this.#autocreate;
+  }
+
+  set autocreate(value: boolean) {
+    if (typeof value !== 'boolean') {
+      throw new BpfError(`map ${this.name}: autocreate must be a boolean, got ${String(value)}`, { code: 'EINVAL', map: this.name });
+    }
+    if (this.#editsClosed) throw new BpfError(`map ${this.name}: autocreate cannot change after load()`, { code: 'EBUSY', map: this.name });
+    this.#autocreate = value;
+  }
+
+  /** @internal Called when load() starts: switches are read-only from then on. */
+  closeEdits(): void {
+    this.#editsClosed = true;
   }
 
   get name(): string {
@@ -339,7 +369,7 @@ export class BpfMap {
       keySize: info.keySize, valueSize: info.valueSize, maxEntries: info.maxEntries, flags: info.mapFlags,
       inner: undefined, initialSlots: undefined,
     };
-    const map = new BpfMap(spec, this.btf);
+    const map = new BpfMap(spec, true, this.btf);
     map.setLoaded(fd);
     return map;
   }

@@ -89,8 +89,8 @@ export interface StructOpsSpec {
   section: string;
   /** Registered through BPF_LINK_CREATE (`.struct_ops.link`). */
   link: boolean;
-  /** False for `?.struct_ops*` sections (not created unless asked). */
-  autocreate: boolean;
+  /** False for `?.struct_ops*` sections: the default of the object's `StructOpsMap.autocreate`. */
+  readonly autocreate: boolean;
   /** Local struct type id in the object's BTF. */
   typeId: number;
   /** Kernel struct name it implements (local name with any `___flavor` suffix stripped). */

@@ -41,6 +41,7 @@ export interface MapCreateRequest {
 export function mapCreateRequests(t: PrepareTarget, p: PreparedLoad, fds: Pick<LoadFds, 'btf' | 'module'>): MapCreateRequest[] {
   const out: MapCreateRequest[] = [];
   for (const map of t.maps.values()) {
+    if (!map.autocreate) continue;
     out.push({ name: map.name, map, attr: plainMapAttr(map.spec, fds.btf, p.features.datasec) });
   }
   for (const [name, plan] of p.plans) {

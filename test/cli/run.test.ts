@@ -113,6 +113,9 @@ describeKernel('struct-ops run', () => {
     expect(end).toMatchObject({ type: 'ended', reason: 'seconds', exit_status: 0 });
     expect(end.values['.bss'].cong_avoid_calls).toBeGreaterThan(0);
     expect(end.values['.bss'].samples_sent).toBeGreaterThan(0);
+    // The per-CPU array, summed over CPUs: slot CB_CONG_AVOID (2) counts the same calls as .bss.
+    expect(end.values.s15_pcpu['[2]']).toBe(end.values['.bss'].cong_avoid_calls);
+    expect(end.values.s15_pcpu['[0]']).toBe(end.values['.bss'].init_calls);
     await expectNothingLeft(objs[0].maps.filter((m: { link_id?: number }) => m.link_id).map((m: { link_id: number }) => m.link_id));
   });
 

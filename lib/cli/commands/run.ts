@@ -4,6 +4,7 @@ import { runSession } from '../run/session';
 import { StopRequests } from '../run/stop';
 import { JsonView } from '../view/json-view';
 import type { LiveView } from '../view/model';
+import { perCpuArrays } from '../view/percpu';
 import { PlainView } from '../view/plain-view';
 import { colourAllowed } from '../view/style';
 import { TtyView } from '../view/tty-view';
@@ -78,7 +79,7 @@ async function run(args: ParsedArgs, io: CommandIo): Promise<number> {
   try {
     const report = await runSession({
       file: args.positionals[0], maps: flagValues(args, 'map'), sets: flagValues(args, 'set'),
-      rodata: flagValues(args, 'rodata'), intervalMs: intervalS * 1000, seconds: limit, view, io, stop,
+      rodata: flagValues(args, 'rodata'), intervalMs: intervalS * 1000, seconds: limit, view, io, stop, perCpu: perCpuArrays,
     });
     view.close();
     if (stop.signal) return stop.reraise(); // detached: now end the way the signal asked

@@ -7,7 +7,7 @@ import { showRate, showValue } from './values';
 /** `s15_run_link  tcp_congestion_ops s15_run  map 12 link 7` (legacy: `map 12 legacy`). */
 export function registrationText(r: Registration): string {
   const ops = r.opsName ? ` ${r.opsName}` : '';
-  const how = r.linkId === undefined ? 'legacy (map update)' : `link ${r.linkId}`;
+  const how = r.linkId === undefined ? 'legacy' : `link ${r.linkId}`;
   return `${r.map}  ${r.kernelStructOps}${ops}  map ${r.mapId}  ${how}`;
 }
 

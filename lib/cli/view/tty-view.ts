@@ -1,4 +1,5 @@
 /** The live view on a terminal: a block redrawn in place, records scrolling above it. */
+import { basename } from 'node:path';
 import { LiveFrame, Terminal } from './frame';
 import type { EndReport, EventRecord, LiveView, Registration, Snapshot } from './model';
 import { Line, renderLine } from './style';
@@ -58,7 +59,7 @@ export class TtyView implements LiveView {
     const width = Math.max(20, this.#term.columns() - 1);
     const status = phase === 'running' ? `every ${this.#intervalMs / 1000} s · Ctrl-C to stop` : phase;
     const lines: Line[] = [
-      [{ text: `struct-ops run ${this.#file}`, tone: 'bold' }, { text: ` · ${showElapsed(s.elapsedMs)} · ${status}`, tone: 'dim' }],
+      [{ text: `struct-ops run ${basename(this.#file)}`, tone: 'bold' }, { text: ` · ${showElapsed(s.elapsedMs)} · ${status}`, tone: 'dim' }],
       ...this.#head,
       ...(phase === 'starting' ? [] : tableLines(s.rows, width)),
     ];

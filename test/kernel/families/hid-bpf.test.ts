@@ -58,7 +58,7 @@ describeFamily('hid_bpf_ops', 'HID-BPF: rewriting a virtual mouse', () => {
     expect(await pollUntil(() => reportDescriptor(dev.sysName), (d) => d.equals(fixed))).toEqual(fixed);
     const hidraw = await hidrawOf(dev.sysName);
     expect(hidraw).toBeDefined();
-    expect(obj.readGlobals('.bss')).toMatchObject({ wheel_at: WHEEL_USAGE_AT });
+    expect(obj.readGlobals('.data')).toMatchObject({ wheel_at: WHEEL_USAGE_AT });
     expect(Number(obj.readGlobals('.bss').fixups)).toBeGreaterThanOrEqual(1);
 
     const fd = openHidraw(hidraw!);

@@ -11,7 +11,7 @@ import { BpfLink, BpfObject, KernelBtfs, listStructOpsTypes, openObject } from '
 import { btfGetInfo } from '../../../lib/sys';
 import { bpftoolJson } from '../../helpers/bpftool';
 import {
-  TEST_MODULE, TEST_MODULE_PATH, TEST_MODULE_TYPE, describeFamily, familyFixture, loadedModules,
+  TEST_MODULE, TEST_MODULE_PATH, TEST_MODULE_TYPE, describeFamily, familyFixture, loadedModules, pollUntil,
 } from '../../helpers/families';
 
 const TRIGGER = `/sys/kernel/debug/${TEST_MODULE}/trigger`;
@@ -86,8 +86,8 @@ describeFamily('module', 'struct_ops type of a kernel module (test/kmod)', () =>
     const shown = bpftoolJson<Record<string, unknown>>('map', 'show', 'id', String(ops.id))!;
     expect(shown).toMatchObject({ id: ops.id, type: 'struct_ops' });
     if ('btf_vmlinux_value_type_id' in shown) expect(shown.btf_vmlinux_value_type_id).toBe(valueType);
-    const dumped = JSON.stringify(bpftoolJson('btf', 'dump', 'id', String(modBtfId)));
-    expect(dumped).toContain(`"id":${valueType},"kind":"STRUCT","name":"bpf_struct_ops_${TEST_MODULE_TYPE}"`);
+    const dumped = bpftoolJson<{ types: { id: number; kind: string; name: string }[] }>('btf', 'dump', 'id', String(modBtfId));
+    expect(dumped.types.find((t) => t.name === `bpf_struct_ops_${TEST_MODULE_TYPE}`)).toMatchObject({ id: valueType, kind: 'STRUCT' });
 
     const link = await ops.attach();
     links.push(link);
@@ -108,7 +108,12 @@ describeFamily('module', 'struct_ops type of a kernel module (test/kmod)', () =>
     expect(() => trigger(1)).toThrow(); // ENOENT: nothing registered
     obj.close();
     objects.pop();
-    rmmod();
+    // The map drops its module reference once the kernel frees it (after an RCU grace
+    // period): until then rmmod says EAGAIN. Bounded retries.
+    const removed = await pollUntil(() => {
+      try { rmmod(); return true; } catch { return false; }
+    }, (ok) => ok, 100, 50);
+    expect(removed).toBe(true);
     expect(loadedModules()).not.toContain(TEST_MODULE);
     expect(existsSync(`/sys/kernel/btf/${TEST_MODULE}`)).toBe(false);
   });

@@ -44,13 +44,30 @@ describeFamily('Qdisc_ops', 'BPF qdisc: a FIFO of our own', () => {
     expect(c.bytes).toBeGreaterThan(BYTES); // payload plus headers
     expect(c.packets).toBeGreaterThan(10);
     const g = obj.readGlobals('.bss');
-    expect(Number(g.enqueued)).toBeGreaterThanOrEqual(c.packets);
-    expect(Number(g.dequeued)).toBe(c.packets); // tc counts what our dequeue handed out
+    // Every sk_buff our enqueue took, our dequeue handed out; tc counts their segments
+    // (bpf_qdisc_bstats_update counts a GSO sk_buff as its gso_segs packets).
+    expect(Number(g.dequeued)).toBeGreaterThan(0);
+    expect(Number(g.enqueued)).toBe(Number(g.dequeued));
+    expect(c.packets).toBeGreaterThanOrEqual(Number(g.dequeued));
     expect(Number(g.dropped)).toBe(0);
 
     tcIn(ns, 'qdisc', 'del', 'dev', 'lo', 'root');
     expect(qdiscCounters(ns, 'lo').kind).toBe('noqueue');
     link.close();
     expect(() => tcIn(ns, 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'so10b_fifo')).toThrow();
+  });
+});
+
+describeFamily('Qdisc_ops', 'BPF qdisc: the kernel validation of Qdisc_ops', () => {
+  test('a qdisc without destroy is refused at registration, with the rule in the hint', async () => {
+    const obj = await openObject(familyFixture('qdisc_incomplete'));
+    try {
+      await obj.load();
+      const err = await obj.structOps.get('so10b_fifo_nd')!.attach().then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'EINVAL', map: 'so10b_fifo_nd' });
+      expect((err as { hint?: string }).hint).toMatch(/enqueue, dequeue, init, reset and destroy/);
+    } finally {
+      obj.close();
+    }
   });
 });

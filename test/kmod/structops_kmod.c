@@ -56,13 +56,14 @@ static const struct btf_kfunc_id_set structops_kmod_kfunc_set = {
 	.set = &structops_kmod_kfunc_ids,
 };
 
-/* CFI stubs: the kernel needs one function per operator to build trampolines. */
-static int compute_stub(int x) { return 0; }
-static void observe_stub(u64 v) { }
+/* CFI stubs: one function per operator, for the trampolines; named <type>__<member>
+ * (the convention the kernel and tools use to find their parameter names). */
+static int structops_kmod_ops__compute(int x) { return 0; }
+static void structops_kmod_ops__observe(u64 v) { }
 
 static struct structops_kmod_ops structops_kmod_stubs = {
-	.compute = compute_stub,
-	.observe = observe_stub,
+	.compute = structops_kmod_ops__compute,
+	.observe = structops_kmod_ops__observe,
 };
 
 static int structops_kmod_init(struct btf *btf) { return 0; }

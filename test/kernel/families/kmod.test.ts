@@ -8,6 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { BpfLink, BpfObject, KernelBtfs, listStructOpsTypes, openObject } from '../../../lib';
+import type { InspectReport, StructOpsTypeInfo } from '../../../lib';
+import { cli } from '../../helpers/child-cli';
 import { btfGetInfo } from '../../../lib/sys';
 import { bpftoolJson } from '../../helpers/bpftool';
 import {
@@ -51,6 +53,16 @@ describeFamily('module', 'struct_ops type of a kernel module (test/kmod)', () =>
     expect(t).toHaveLength(1);
     expect(t[0]).toMatchObject({ name: TEST_MODULE_TYPE, module: TEST_MODULE });
     expect(t[0].members.map((m) => m.name)).toEqual(['compute', 'observe', 'name']);
+    // The CLI agrees: the module is the type's home, parameter names from its cfi stubs.
+    const r = cli(['types', TEST_MODULE_TYPE, '--json']);
+    expect(r.code).toBe(0);
+    const [listed] = JSON.parse(r.stdout) as StructOpsTypeInfo[];
+    expect(listed).toMatchObject({ name: TEST_MODULE_TYPE, module: TEST_MODULE });
+    expect(listed.members.map((m) => m.declaration)).toEqual(['int (*compute)(int x)', 'void (*observe)(u64 v)', 'char name[16]']);
+    expect(cli(['types']).stdout).toMatch(new RegExp(`^${TEST_MODULE_TYPE}\\s+${TEST_MODULE}\\s`, 'm'));
+    const report = JSON.parse(cli(['inspect', familyFixture('kmod_ops'), '--json']).stdout) as InspectReport;
+    expect(report.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(report.structOps[0]).toMatchObject({ name: 'so10b_kmod', kernelType: TEST_MODULE_TYPE, kernel: { module: TEST_MODULE } });
   });
 
   test('registers against the module type: map value type in the module BTF (bpftool agrees), kfunc through fd_array, trigger runs our programs; rmmod refused until unregistered', async () => {

@@ -80,9 +80,10 @@ export function possibleCpus(): number {
 }
 
 /**
- * Sum over CPUs of the u64 at `key` of a PERCPU_ARRAY of u64 values. Reads through
- * BpfMap.lookupPerCpu when the map API has it, else with one BPF_MAP_LOOKUP_ELEM sized
- * round_up(value_size, 8) * possible CPUs, as the kernel copies per-CPU values.
+ * Sum over CPUs of the u64 at `key` of a PERCPU_ARRAY of u64 values, read with one
+ * BPF_MAP_LOOKUP_ELEM on the map's fd into round_up(value_size, 8) * possible CPUs bytes,
+ * as the kernel copies per-CPU values (BpfMap.lookup sizes the value as value_size, which
+ * the kernel refuses for per-CPU maps until issue 11's per-CPU lookups land).
  */
 export function perCpuSum(map: BpfMap, key: number): bigint {
   const values = perCpuValues(map, key);

@@ -128,3 +128,12 @@ export async function pollUntil<T>(read: () => T, done: (v: T) => boolean, tries
 export function familyFixture(name: string): string {
   return `${__dirname}/../fixtures/bpf/families/${name}.bpf.o`;
 }
+
+/**
+ * Prints a line of kernel-side evidence for the run's log (`vm-test: [LABEL] evidence ...`
+ * through scripts/vm-test's note stream) when running in the VM; nothing elsewhere.
+ */
+export function evidence(family: Family, text: string): void {
+  if (process.env.STRUCT_OPS_VM_FAMILIES === undefined) return;
+  process.stdout.write(`\n@@vmtest note evidence ${family}: ${text.replace(/\s*\n\s*/g, ' | ')}\n`);
+}

@@ -7,7 +7,7 @@
 import { closeSync } from 'node:fs';
 import { BpfLink, BpfObject, dumpStructOps, openObject } from '../../../lib';
 import type { StructOpsDataMember } from '../../../lib';
-import { describeFamily, familyFixture, pollUntil } from '../../helpers/families';
+import { describeFamily, evidence, familyFixture, pollUntil } from '../../helpers/families';
 import {
   MOUSE_DESCRIPTOR, UhidDevice, createUhidDevice, hidrawOf, openHidraw, readReport, reportDescriptor,
 } from '../../helpers/uhid';
@@ -65,7 +65,9 @@ describeFamily('hid_bpf_ops', 'HID-BPF: rewriting a virtual mouse', () => {
     fds.push(fd);
     dev.input(Buffer.from([0x01, 0x05, 0x07, 0x02]));
     // X + 10, Y negated (two's complement), buttons and wheel untouched.
-    expect(await readReport(fd)).toEqual(Buffer.from([0x01, 0x0f, 0xf9, 0x02]));
+    const rewritten = await readReport(fd);
+    expect(rewritten).toEqual(Buffer.from([0x01, 0x0f, 0xf9, 0x02]));
+    evidence('hid_bpf_ops', `${dev.sysName} hid_id=${dev.hidId} ${hidraw}: sent 01 05 07 02, read ${rewritten!.toString('hex').replace(/(..)/g, '$1 ').trim()}; report_descriptor[${WHEEL_USAGE_AT}]=0x${reportDescriptor(dev.sysName)[WHEEL_USAGE_AT].toString(16)} (was 0x38)`);
     dev.input(Buffer.from([0x00, 0xf0, 0x00, 0x00]));
     expect(await readReport(fd)).toEqual(Buffer.from([0x00, 0xfa, 0x00, 0x00]));
     expect(Number(obj.readGlobals('.bss').events)).toBeGreaterThanOrEqual(2);

@@ -13,7 +13,7 @@ import { cli } from '../../helpers/child-cli';
 import { btfGetInfo } from '../../../lib/sys';
 import { bpftoolJson } from '../../helpers/bpftool';
 import {
-  TEST_MODULE, TEST_MODULE_PATH, TEST_MODULE_TYPE, describeFamily, familyFixture, loadedModules, pollUntil,
+  TEST_MODULE, TEST_MODULE_PATH, TEST_MODULE_TYPE, describeFamily, evidence, familyFixture, loadedModules, pollUntil,
 } from '../../helpers/families';
 
 const TRIGGER = `/sys/kernel/debug/${TEST_MODULE}/trigger`;
@@ -112,7 +112,10 @@ describeFamily('module', 'struct_ops type of a kernel module (test/kmod)', () =>
     expect(Number(obj.readGlobals('.bss').observed)).toBe(107);
 
     // Registered: the module is in use.
-    expect(() => rmmod()).toThrow();
+    let refusal = '';
+    try { rmmod(); } catch (e) { refusal = String((e as { stderr?: Buffer }).stderr ?? e).trim(); }
+    expect(refusal).not.toBe('');
+    evidence('module', `module BTF id ${modBtfId}; map ${ops.id} btf_vmlinux_id=${info.btfVmlinuxId} btf_vmlinux_value_type_id=${info.btfVmlinuxValueTypeId} (bpftool map show: ${JSON.stringify(shown)}); trigger: ${readFileSync(TRIGGER, 'utf8').trim()}; rmmod while registered: ${refusal}`);
     expect(loadedModules()).toContain(TEST_MODULE);
 
     link.close();

@@ -6,7 +6,7 @@
  */
 import { BpfLink, BpfObject, openObject } from '../../../lib';
 import { structOpsShow } from '../../helpers/bpftool';
-import { describeFamily, familyFixture } from '../../helpers/families';
+import { describeFamily, evidence, familyFixture } from '../../helpers/families';
 import { makeNetns, qdiscCounters, tcIn, tcpOverLoopback } from '../../helpers/qdisc';
 
 const BYTES = 1 << 20;
@@ -50,6 +50,7 @@ describeFamily('Qdisc_ops', 'BPF qdisc: a FIFO of our own', () => {
     expect(Number(g.enqueued)).toBe(Number(g.dequeued));
     expect(c.packets).toBeGreaterThanOrEqual(Number(g.dequeued));
     expect(Number(g.dropped)).toBe(0);
+    evidence('Qdisc_ops', `${tcIn(ns, '-s', 'qdisc', 'show', 'dev', 'lo').trim()} || bpf enqueued=${g.enqueued} dequeued=${g.dequeued}`);
 
     tcIn(ns, 'qdisc', 'del', 'dev', 'lo', 'root');
     expect(qdiscCounters(ns, 'lo').kind).toBe('noqueue');

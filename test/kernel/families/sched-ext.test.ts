@@ -7,7 +7,7 @@
 import { BpfLink, BpfObject, dumpStructOps, openObject } from '../../../lib';
 import type { StructOpsDataMember } from '../../../lib';
 import { structOpsShow } from '../../helpers/bpftool';
-import { describeFamily, familyFixture, perCpuSum } from '../../helpers/families';
+import { describeFamily, evidence, familyFixture, perCpuSum } from '../../helpers/families';
 import {
   SCX_EXIT_ERROR_STALL, SCX_EXIT_UNREG, SCX_OPS_ENQ_LAST, cpuWorkload, exitRecord, scxRootOps, scxState, waitScxState,
 } from '../../helpers/sched-ext';
@@ -57,6 +57,7 @@ describeFamily('sched_ext_ops', 'sched_ext: a vtime scheduler of our own', () =>
     const after = [STAT_ENQUEUE, STAT_DISPATCH, STAT_RUNNING].map((k) => perCpuSum(stats, k));
     // Each child was enqueued, dispatched from our DSQ and switched in at least once.
     for (let i = 0; i < 3; i++) expect(after[i] - before[i]).toBeGreaterThanOrEqual(4n);
+    evidence('sched_ext_ops', `state=${scxState()} root/ops=${scxRootOps()} timeout_ms=${dataMember(ops.id, 'timeout_ms')} flags=${dataMember(ops.id, 'flags')} per-CPU enqueue/dispatch/running before=${before.join('/')} after=${after.join('/')}`);
     expect(exitRecord(obj).kind).toBe(0);
 
     link.detach();
@@ -65,6 +66,7 @@ describeFamily('sched_ext_ops', 'sched_ext: a vtime scheduler of our own', () =>
     const rec = exitRecord(obj);
     expect(rec.kind).toBe(SCX_EXIT_UNREG);
     expect(rec.reason).toMatch(/unregistered from user space/);
+    evidence('sched_ext_ops', `after detach state=${scxState()} exit kind=${rec.kind} reason="${rec.reason}"`);
   });
 
   test('.rodata tunable fifo_mode loads a FIFO variant that schedules too', async () => {
@@ -100,8 +102,10 @@ describeFamily('sched_ext_ops', 'sched_ext: a vtime scheduler of our own', () =>
     const rec = exitRecord(obj);
     expect(rec.kind).toBe(SCX_EXIT_ERROR_STALL);
     expect(rec.reason).toMatch(/stall/i);
-    expect(rec.msg).toMatch(/failed to run for/); // the watchdog names the starved task
+    // Either a starved task ("T[pid] failed to run for Ns") or the starved watchdog itself.
+    expect(rec.msg).toMatch(/failed to run for|watchdog failed to check in for/);
     expect(Number(obj.readGlobals('.bss').enqueued)).toBeGreaterThan(0);
+    evidence('sched_ext_ops', `stall: state=${scxState()} exit kind=${rec.kind} reason="${rec.reason}" msg="${rec.msg}"`);
     // The link outlives the scheduler; its map no longer runs anything.
     expect(scxRootOps()).toBeUndefined();
   });

@@ -8,7 +8,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { listStructOpsTypes } from '../../lib';
-import { mapLookupElem } from '../../lib/sys';
 import type { BpfMap } from '../../lib';
 import { describeKernel, kernelAvailable } from './kernel';
 
@@ -69,36 +68,11 @@ export function describeFamily(family: Family, name: string, fn: () => void): vo
   describe.skip(name, fn);
 }
 
-/** Possible CPUs (/sys/devices/system/cpu/possible, e.g. "0-1"): the per-CPU value count. */
-export function possibleCpus(): number {
-  let n = 0;
-  for (const part of readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim().split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    n += (b ?? a) - a + 1;
-  }
-  return n;
-}
-
-/**
- * Sum over CPUs of the u64 at `key` of a PERCPU_ARRAY of u64 values, read with one
- * BPF_MAP_LOOKUP_ELEM on the map's fd into round_up(value_size, 8) * possible CPUs bytes,
- * as the kernel copies per-CPU values (BpfMap.lookup sizes the value as value_size, which
- * the kernel refuses for per-CPU maps until issue 11's per-CPU lookups land).
- */
+/** Sum over CPUs of the integer at `key` of a per-CPU map, through the map API (BpfMap.sum). */
 export function perCpuSum(map: BpfMap, key: number): bigint {
-  const values = perCpuValues(map, key);
-  return values.reduce((a, b) => a + b, 0n);
-}
-
-/** The u64 at `key` of each possible CPU. */
-export function perCpuValues(map: BpfMap, key: number): bigint[] {
-  const cpus = possibleCpus();
-  const stride = Math.ceil(map.valueSize / 8) * 8;
-  const buf = Buffer.alloc(stride * cpus);
-  const k = Buffer.alloc(4);
-  k.writeUInt32LE(key);
-  mapLookupElem(map.fd, k, buf);
-  return Array.from({ length: cpus }, (_, i) => buf.readBigUInt64LE(i * stride));
+  const total = map.sum(key);
+  if (typeof total !== 'bigint') throw new Error(`map ${map.name}: no integer at key ${key} (got ${String(total)})`);
+  return total;
 }
 
 /** Loaded modules (names from /proc/modules). */

@@ -6,6 +6,7 @@
  */
 import { BpfLink, BpfObject, dumpStructOps, openObject } from '../../../lib';
 import type { StructOpsDataMember } from '../../../lib';
+import { BpfMapType } from '../../../lib/sys';
 import { structOpsShow } from '../../helpers/bpftool';
 import { describeFamily, evidence, familyFixture, perCpuSum } from '../../helpers/families';
 import {
@@ -125,7 +126,11 @@ describeFamily('sched_ext_ops', 'sched_ext: a queue-map scheduler of our own', (
     objects.push(obj);
     await obj.load();
     const queues = obj.maps.get('queues')!;
-    expect(queues.typeName).toBe('array_of_maps');
+    expect(queues.type).toBe(BpfMapType.ARRAY_OF_MAPS);
+    // The two QUEUE maps sit in the outer map's slots as the C initializer put them.
+    expect(queues.innerId(0)).toBe(obj.maps.get('queue0')!.id);
+    expect(queues.innerId(1)).toBe(obj.maps.get('queue1')!.id);
+    expect(obj.maps.get('queue0')!.type).toBe(BpfMapType.QUEUE);
     const link = await obj.structOps.get('so10b_queues')!.attach();
     links.push(link);
     expect(await waitScxState('enabled')).toBe('enabled');

@@ -3,12 +3,13 @@
  * `struct user_exit_info` (UEI_DEFINE; kind, exit_code, reason, msg) that their `exit`
  * callback fills from the kernel's `struct scx_exit_info` when the scheduler is disabled:
  * by the watchdog, by an error, or by user space detaching it. A non-zero `kind` means the
- * scheduler has exited. Found by BTF type name, so any object with the pattern gets it.
+ * scheduler has exited. Found through BTF by its shape (a struct global with `kind`,
+ * `exit_code`, `reason` and `msg` members), so own records in the same pattern count too.
  */
 import { BtfKind, loadKernelBtf, type BpfObject, type BtfType } from '../../index';
 import type { ExitInfo } from '../view/model';
 
-const RECORD_STRUCT = 'user_exit_info';
+const RECORD_MEMBERS = ['kind', 'exit_code', 'reason', 'msg'];
 const KIND_ENUM = 'scx_exit_kind';
 
 /** Where an object keeps its exit record. */
@@ -17,18 +18,20 @@ export interface ExitRecordPlace {
   variable: string;
 }
 
-/** The global of type `struct user_exit_info` in a writable data section, if any. */
+/** The exit-record global (`struct user_exit_info` or alike) in a writable data section, if any. */
 export function findExitRecord(obj: BpfObject): ExitRecordPlace | undefined {
   const btf = obj.spec.btf;
-  const record = btf.findByName(RECORD_STRUCT, 'struct');
-  if (!record) return undefined;
+  const isRecord = (typeId: number): boolean => {
+    const t = btf.typeById(btf.skipModifiers(typeId));
+    return t.kind === BtfKind.STRUCT && RECORD_MEMBERS.every((n) => t.members.some((m) => m.name === n));
+  };
   for (const map of obj.maps.values()) {
     if (map.spec.kind !== 'data' || !/^\.(bss|data)(\.|$)/.test(map.name)) continue;
     const sec = btf.findByName(map.name, 'datasec');
     if (!sec || sec.kind !== BtfKind.DATASEC) continue;
     for (const entry of sec.vars) {
       const v = btf.typeById(entry.type);
-      if (v.kind === BtfKind.VAR && btf.skipModifiers(v.type) === record.id) return { section: map.name, variable: v.name };
+      if (v.kind === BtfKind.VAR && isRecord(v.type)) return { section: map.name, variable: v.name };
     }
   }
   return undefined;

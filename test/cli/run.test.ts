@@ -72,7 +72,7 @@ describeKernel('struct-ops run', () => {
     await expectNothingLeft([linkId]);
   });
 
-  test.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s mid-run: detaches, then ends by the signal (status %d)', async (sig, status) => {
+  test.each([['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const)('%s mid-run: detaches, then ends by the signal (status %d)', async (sig, status) => {
     const run = startCli(['run', OBJ, '--interval', '0.2']);
     const registered = await run.waitForLine((l) => /^registered s15_run_link /.test(l), 'registration line');
     const linkId = Number(/ link (\d+)$/.exec(registered)![1]);

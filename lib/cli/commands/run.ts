@@ -15,7 +15,7 @@ const USAGE = `Usage: struct-ops run FILE.o [--map NAME]... [--set MAP.MEMBER=VA
 Loads FILE.o, registers every struct_ops map in it (or those named with --map) and holds
 the registrations while showing what the programs count, until one of:
 
-  Ctrl-C (SIGINT) or SIGTERM     detaches, then ends by that signal
+  Ctrl-C (SIGINT), SIGTERM, SIGHUP  detaches, then ends by that signal
   --seconds N elapsed            detaches, exit status 0
   the registration ended underneath: a link detached by another process
   (bpftool link detach) or by the kernel (a module going away), a legacy map
@@ -44,7 +44,7 @@ refreshed in place on a terminal (honours NO_COLOR and the terminal width), plai
 
 Exit status: 0 --seconds elapsed; 1 open/load/register failed, or something could not be
 detached (the message says what remains); 2 usage error; 3 the registration ended
-underneath (reason printed); 130/143 ended by SIGINT/SIGTERM after detaching (the process
+underneath (reason printed); 130/143/129 ended by SIGINT/SIGTERM/SIGHUP after detaching (the process
 re-raises the signal, so systemd and shells see a normal signal exit). Needs root.`;
 
 /** A number of seconds from the command line. @throws {UsageError} outside min..max */

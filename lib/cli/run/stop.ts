@@ -1,12 +1,12 @@
 /**
- * SIGINT and SIGTERM as a request to stop: while a run holds registrations, the signals
+ * SIGINT, SIGTERM and SIGHUP (the terminal went away) as a request to stop: while a run holds registrations, the signals
  * only record that they came, so the run can detach everything before the process ends.
  * Afterwards the signal is raised again with its default action, so the parent (a shell,
  * systemd, the kubelet) sees the process ended by that signal (status 128+N), as usual.
  */
 import { constants } from 'node:os';
 
-export type StopSignal = 'SIGINT' | 'SIGTERM';
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 export class StopRequests {
   #signal: StopSignal | undefined;
@@ -14,7 +14,7 @@ export class StopRequests {
   readonly #handlers: [StopSignal, () => void][];
 
   constructor() {
-    this.#handlers = (['SIGINT', 'SIGTERM'] as const).map((s) => [s, () => this.#received(s)]);
+    this.#handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, () => this.#received(s)]);
     for (const [s, h] of this.#handlers) process.on(s, h);
   }
 

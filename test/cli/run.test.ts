@@ -178,6 +178,9 @@ describeKernel('struct-ops run', () => {
     expect(long.code).toBe(1);
     expect(long.stderr).toMatch(/at most 15 bytes/);
     expect(cli(['run', OBJ, '--interval', '0']).code).toBe(2);
+    const help = cli(['run', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Exit status: 0 --seconds elapsed; 1 .*\n.*2 usage error; 3 the registration ended/);
     expect(cli(['run', OBJ, '--seconds', '1e3']).code).toBe(2);
     expect(ours()).toEqual([]);
   });

@@ -1,7 +1,7 @@
 // mapOpen(fd) -> {handle, type, keySize, valueSize, valueBytes, maxEntries, mapFlags,
 // mapExtra, possibleCpus}; mapElem(handle, cmd, key, value, flags) -> 0 | -errno;
 // mapBatch(handle, cmd, inBatch, outBatch, keys, values, count, elemFlags) -> [rc, count];
-// mapClose(handle).
+// mapClose(handle); pidfdOpen(pid) -> fd (TASK_STORAGE keys).
 //
 // The handle owns a private dup of the map fd, so the sizes learned at open describe the
 // map every later call reaches, and each element operation costs one bpf() syscall. A miss
@@ -140,7 +140,8 @@ Napi::Value MapOpen(const Napi::CallbackInfo& info) {
       out.Set("valueBytes", Napi::Number::New(env, static_cast<double>(h->valueBytes))).IsNothing() ||
       out.Set("maxEntries", h->maxEntries).IsNothing() || out.Set("mapFlags", h->mapFlags).IsNothing() ||
       out.Set("mapExtra", Napi::BigInt::New(env, h->mapExtra)).IsNothing() ||
-      out.Set("possibleCpus", Napi::Number::New(env, static_cast<double>(cpus))).IsNothing()) {
+      out.Set("possibleCpus", Napi::Number::New(env, static_cast<double>(cpus))).IsNothing() ||
+      out.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE)))).IsNothing()) {
     return env.Undefined();
   }
   return out;
@@ -270,6 +271,26 @@ Napi::Value MapClose(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// pidfdOpen(pid) -> fd: the key of a TASK_STORAGE map from user space is a pidfd (5.3+).
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t pid = 0;
+  if (info.Length() < 1 || !ReadU64(env, info[0], "pid", &pid)) return env.Undefined();
+  if (pid == 0 || pid > INT_MAX) {
+    Napi::TypeError::New(env, "pid must be a positive process id").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  long fd = syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0u);
+  if (fd < 0) {
+    int err = errno;
+    Napi::Value e = MakeSysError(env, err, 0, "pidfd_open", "", false);
+    if (!e.IsEmpty()) Napi::Error(env, e).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  // pidfd_open sets O_CLOEXEC itself (the kernel always does for pidfds).
+  return Napi::Number::New(env, static_cast<double>(fd));
+}
+
 }  // namespace
 
 MapHandle* UnwrapMapHandle(Napi::Env env, const Napi::Value& v) {
@@ -290,7 +311,8 @@ bool InitMapHandle(Napi::Env env, Napi::Object exports) {
   return !(exports.Set("mapOpen", Napi::Function::New(env, MapOpen, "mapOpen")).IsNothing() ||
            exports.Set("mapElem", Napi::Function::New(env, MapElem, "mapElem")).IsNothing() ||
            exports.Set("mapBatch", Napi::Function::New(env, MapBatch, "mapBatch")).IsNothing() ||
-           exports.Set("mapClose", Napi::Function::New(env, MapClose, "mapClose")).IsNothing());
+           exports.Set("mapClose", Napi::Function::New(env, MapClose, "mapClose")).IsNothing() ||
+           exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen")).IsNothing());
 }
 
 }  // namespace structops

@@ -3,9 +3,11 @@
 //
 //   ringbufOpen(mapHandle) -> reader      consumer page RW, producer page + data RO
 //   ringbufRead(reader, out, maxRecords) -> bytes written to `out` (records as
-//       [u32 len][u32 0][data, padded to 8]); -(bytes needed) when the first pending
-//       record does not fit; never advances the consumer position
-//   ringbufCommit(reader)                 releases every record read so far to the kernel
+//       [u32 len][u32 advance][data, padded to 8], `advance` = how far the record moves
+//       the consumer position, discarded records before it included); -(bytes needed)
+//       when the first pending record does not fit. Reads from the consumer position and
+//       never moves it, except past records that were all discarded
+//   ringbufCommit(reader, bytes)          releases `bytes` of consumed records to the kernel
 //   ringbufWait(reader, callback)         calls callback(errno) once the fd is readable,
 //       through uv_poll on the loop's epoll: no thread, no busy polling
 //   ringbufClose(reader)                  stops the poll, unmaps, closes the private fd
@@ -23,6 +25,7 @@
 #include <uv.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -58,7 +61,6 @@ struct Ring {
 
 struct Reader {
   Ring ring;
-  uint64_t cursor = 0;  // next record to read; consumer_pos trails it until a commit
   uv_poll_t* poll = nullptr;
   napi_env env = nullptr;
   Napi::FunctionReference callback;  // set only while waiting
@@ -174,8 +176,6 @@ Napi::Value RingbufOpen(const Napi::CallbackInfo& info) {
   }
   rd->env = env;
   rd->async = new Napi::AsyncContext(env, "struct_ops:ringbuf");
-  // Records already in the ring when we open are ours to read.
-  rd->cursor = __atomic_load_n(rd->ring.consumerPos(), __ATOMIC_ACQUIRE);
   Napi::External<Reader> ext = Napi::External<Reader>::New(env, rd, FinalizeReader);
   ext.TypeTag(&kReaderTag);
   return ext;
@@ -195,21 +195,25 @@ Napi::Value RingbufRead(const Napi::CallbackInfo& info) {
   uint64_t maxRecords = maxd >= 1 ? static_cast<uint64_t>(maxd) : 1;
   const Ring& r = rd->ring;
   const uint64_t mask = r.size - 1;
+  // Only this reader moves the consumer position, so a plain load is current.
+  const uint64_t cons = __atomic_load_n(r.consumerPos(), __ATOMIC_RELAXED);
   uint64_t prodPos = __atomic_load_n(r.producerPos(), __ATOMIC_ACQUIRE);
   // A producer position behind us or more than a ring ahead is no state the kernel makes.
-  if (prodPos < rd->cursor || prodPos - rd->cursor > r.size) {
+  if (prodPos < cons || prodPos - cons > r.size) {
     ThrowSys(env, EIO, "producer position out of range");
     return env.Undefined();
   }
+  uint64_t cursor = cons;
+  uint64_t recordStart = cons;  // where the advance of the next copied record starts
   size_t written = 0;
   uint64_t records = 0;
-  while (rd->cursor < prodPos && records < maxRecords) {
-    const uint8_t* hdr = r.data() + (rd->cursor & mask);
+  while (cursor < prodPos && records < maxRecords) {
+    const uint8_t* hdr = r.data() + (cursor & mask);
     uint32_t word = __atomic_load_n(reinterpret_cast<const uint32_t*>(hdr), __ATOMIC_ACQUIRE);
     if (word & kRingbufBusyBit) break;  // reserved, not yet submitted
     uint64_t len = word & ~(kRingbufBusyBit | kRingbufDiscardBit);
     uint64_t total = (len + kRingbufHdrSz + 7) & ~uint64_t{7};
-    if (total > prodPos - rd->cursor) {
+    if (total > prodPos - cursor) {
       ThrowSys(env, EIO, "record of " + std::to_string(len) + " bytes runs past the producer position");
       return env.Undefined();
     }
@@ -221,23 +225,41 @@ Napi::Value RingbufRead(const Napi::CallbackInfo& info) {
       }
       uint8_t* dst = out.Data() + written;
       StoreU32(dst, 0, static_cast<uint32_t>(len));
-      StoreU32(dst, 4, 0);
+      StoreU32(dst, 4, static_cast<uint32_t>(cursor + total - recordStart));
       // Data follows the header; the double mapping keeps a wrapped record contiguous.
       std::memcpy(dst + kRingbufHdrSz, hdr + kRingbufHdrSz, len);
       std::memset(dst + kRingbufHdrSz + len, 0, need - kRingbufHdrSz - len);
       written += need;
       records++;
+      recordStart = cursor + total;
     }
-    rd->cursor += total;
+    cursor += total;
   }
+  // Only discarded records: nothing to hand out, so release them now (else the fd stays
+  // readable and a waiting reader would wake for nothing, forever).
+  if (records == 0 && cursor != cons) __atomic_store_n(r.consumerPos(), cursor, __ATOMIC_RELEASE);
   return Napi::Number::New(env, static_cast<double>(written));
 }
 
 Napi::Value RingbufCommit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Reader* rd = info.Length() > 0 ? Unwrap<Reader>(env, info[0], &kReaderTag, "reader") : nullptr;
+  if (info.Length() < 2 || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "expected (reader, bytes: number)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Reader* rd = Unwrap<Reader>(env, info[0], &kReaderTag, "reader");
   if (rd == nullptr) return env.Undefined();
-  __atomic_store_n(rd->ring.consumerPos(), rd->cursor, __ATOMIC_RELEASE);
+  double bytesd = info[1].As<Napi::Number>().DoubleValue();
+  const Ring& r = rd->ring;
+  uint64_t cons = __atomic_load_n(r.consumerPos(), __ATOMIC_RELAXED);
+  uint64_t prod = __atomic_load_n(r.producerPos(), __ATOMIC_ACQUIRE);
+  // Never past what the producer published, never by a count that is not 8-byte records.
+  if (!(bytesd >= 0) || bytesd > static_cast<double>(prod - cons) || std::fmod(bytesd, 8) != 0) {
+    ThrowSys(env, EINVAL, "commit of " + std::to_string(bytesd) + " bytes is not within the published records");
+    return env.Undefined();
+  }
+  // Release: our reads of the records happen before the kernel may reuse their space.
+  __atomic_store_n(r.consumerPos(), cons + static_cast<uint64_t>(bytesd), __ATOMIC_RELEASE);
   return env.Undefined();
 }
 

@@ -78,7 +78,17 @@ function writeScalar(layout: Parameters<typeof writeMember>[0], out: Buffer, inp
   }
 }
 
-/** Adds integer counters: numbers and bigints sum as bigint, objects and arrays member by member. */
+function isSummable(v: DecodedValue): boolean {
+  if (typeof v === 'bigint') return true;
+  if (typeof v === 'number') return Number.isInteger(v);
+  if (Array.isArray(v)) return v.length > 0 && v.every(isSummable);
+  return typeof v === 'object' && v !== null && Object.values(v).some(isSummable);
+}
+
+/**
+ * Adds integer counters: numbers and bigints sum as bigint, objects and arrays member by
+ * member (members that are no integers, such as strings, are left out).
+ */
 export function sumCounters(values: (DecodedValue | Buffer)[], path: string): DecodedValue {
   const first = values[0];
   if (typeof first === 'number' || typeof first === 'bigint') {
@@ -95,7 +105,9 @@ export function sumCounters(values: (DecodedValue | Buffer)[], path: string): De
   }
   if (typeof first === 'object' && first !== null && !Buffer.isBuffer(first)) {
     const out: { [k: string]: DecodedValue } = {};
-    for (const k of Object.keys(first)) {
+    for (const [k, v] of Object.entries(first)) {
+      // Members that are no counters (strings, floats, bools) have no sum; they are left out.
+      if (!isSummable(v)) continue;
       out[k] = sumCounters(values.map((v) => (v as { [k: string]: DecodedValue })[k]), `${path}.${k}`);
     }
     return out;

@@ -16,7 +16,10 @@ import {
 } from '../sys';
 import { errnoError, MapHandle, type MapLayout } from '../sys/map-handle';
 import { decodeTyped, encodeTyped, sumCounters, type MapInput } from './codec';
+import { MappedMemory } from './mapped';
 import { isPerCpuType, perCpuStride } from './percpu';
+import { RingBufferReader, type RingBufferOptions } from './ringbuf';
+import { UserRingBuffer } from './user-ringbuf';
 
 /** A key as given by callers: a Buffer of keySize bytes, a number for 4/8-byte keys, or a value of the BTF key type. */
 export type MapKey = Buffer | number | bigint | DecodedValue;
@@ -372,6 +375,28 @@ export class BpfMap {
     const map = new BpfMap(spec, true, this.btf);
     map.setLoaded(fd);
     return map;
+  }
+
+  // ---- ring buffers and shared memory ----
+
+  /**
+   * RINGBUF: a reader of the records programs submit (async iterator, `consume()` for
+   * batches, `stream()` for a Readable). Closed with the map.
+   * @example
+   * for await (const ev of obj.maps.get('events')!.ringBuffer({ type: 'struct event' })) console.log(ev);
+   */
+  ringBuffer<T = Buffer | DecodedValue>(options: RingBufferOptions = {}): RingBufferReader<T> {
+    return new RingBufferReader<T>(this, options);
+  }
+
+  /** USER_RINGBUF: a writer of records that programs drain with bpf_user_ringbuf_drain(). Closed with the map. */
+  userRingBuffer(): UserRingBuffer {
+    return new UserRingBuffer(this);
+  }
+
+  /** ARENA or BPF_F_MMAPABLE ARRAY: the map's memory as a Buffer/DataView shared with the programs. Closed with the map. */
+  mmap(): MappedMemory {
+    return new MappedMemory(this);
   }
 
   /** Pins the map at a bpffs path (creating directories and mounting bpffs if needed). */

@@ -8,6 +8,7 @@
 import { BpfError, errnoName } from '../errors';
 import type { FdLike } from './attr';
 import { BpfCmd, bpfCmdName } from './constants';
+import { Fd } from './fd';
 import { nativeAddon } from './native';
 import { hintFor, toBpfError } from './syscall-error';
 
@@ -27,6 +28,8 @@ export interface MapLayout {
   mapExtra: bigint;
   /** CPUs in /sys/devices/system/cpu/possible (read once per process). */
   possibleCpus: number;
+  /** sysconf(_SC_PAGESIZE): the unit of ring buffer and arena mappings. */
+  pageSize: number;
 }
 
 interface MapAddon {
@@ -37,6 +40,7 @@ interface MapAddon {
     keys: Buffer, values: Buffer | null, count: number, elemFlags: number,
   ): [number, number];
   mapClose(h: NativeMapHandle): void;
+  pidfdOpen(pid: number): number;
 }
 
 /** @internal The addon's map-handle functions (same addon as sysBpf). */
@@ -58,6 +62,20 @@ export function errnoError(errno: number, cmd: number): BpfError {
   const code = errnoName(errno);
   const command = bpfCmdName(cmd);
   return new BpfError(`${command}: ${code}`, { code, errno, command, hint: hintFor(cmd, code) });
+}
+
+/**
+ * pidfd_open(2): an fd naming process `pid`, the key of BPF_MAP_TYPE_TASK_STORAGE maps in
+ * user space.
+ * @throws {BpfError} ESRCH when no such process exists
+ */
+export function pidfdOpen(pid: number): Fd {
+  try {
+    return new Fd(mapAddon().pidfdOpen(pid));
+  } catch (e) {
+    const { code, errno, message } = e as { code?: string; errno?: number; message?: string };
+    throw new BpfError(`pidfd_open(${pid}): ${message ?? String(e)}`, { code: code ?? 'EINVAL', errno, cause: e });
+  }
 }
 
 /**

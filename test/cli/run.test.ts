@@ -166,6 +166,37 @@ describeKernel('struct-ops run', () => {
     expect(availableCongestionControls()).not.toContain('s15_run_set');
   });
 
+  test('--events: every ring buffer record, decoded through BTF, in order, none lost', async () => {
+    const run = startCli(['run', OBJ, '--json', '--map', 's15_run_link', '--rodata', 'sample_every=1',
+      '--events', 's15_events:s15_sample', '--interval', '0.2']);
+    await run.waitForLine((l) => l.includes('"type":"registered"'), 'registration');
+    await pushTraffic('s15_run', 4 * 1024 * 1024);
+    await run.waitForLine((l) => l.includes('"type":"event"'), 'a record');
+    run.proc.kill('SIGINT');
+    await run.exited;
+    const objs = run.lines().map((l) => JSON.parse(l));
+    const events = objs.filter((o) => o.type === 'event');
+    const end = objs.find((o) => o.type === 'ended');
+    // Records drained after detaching: as many as the program submitted, seq 0, 1, 2, ...
+    expect(events.length).toBe(end.values['.bss'].samples_sent);
+    expect(end.values['.bss'].samples_dropped).toBe(0);
+    events.forEach((e, i) => {
+      expect(e.map).toBe('s15_events');
+      expect(e.record.seq).toBe(i);
+      expect(e.record.cwnd).toBeGreaterThan(0);
+    });
+  });
+
+  test('--events names a map that is not a ring buffer: exit 1, nothing registered', () => {
+    const r = cli(['run', OBJ, '--events', 's15_pcpu', '--seconds', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/s15_pcpu is PERCPU_ARRAY, not RINGBUF/);
+    const t = cli(['run', OBJ, '--events', 's15_events:no_such_type', '--seconds', '1']);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/no_such_type/);
+    expect(ours()).toEqual([]);
+  });
+
   test('an edit the type refuses: exit 1 before anything is registered, the error says why (text and --json)', () => {
     const member = cli(['run', OBJ, '--set', 's15_run_link.nmae=x', '--seconds', '1']);
     expect(member.code).toBe(1);

@@ -1,5 +1,6 @@
 import { flag, flagValues, hasFlag, ParsedArgs, UsageError } from '../args';
 import { Command, CommandIo, EXIT_FAIL } from '../command';
+import { parseEventSpec } from '../run/events';
 import { runSession } from '../run/session';
 import { StopRequests } from '../run/stop';
 import { JsonView } from '../view/json-view';
@@ -10,7 +11,8 @@ import { colourAllowed } from '../view/style';
 import { TtyView } from '../view/tty-view';
 
 const USAGE = `Usage: struct-ops run FILE.o [--map NAME]... [--set MAP.MEMBER=VALUE]...
-                      [--rodata VAR=VALUE]... [--interval SECONDS] [--seconds N] [-j | -p]
+                      [--rodata VAR=VALUE]... [--events MAP[:TYPE]]... [--interval SECONDS]
+                      [--seconds N] [-j | -p]
 
 Loads FILE.o, registers every struct_ops map in it (or those named with --map) and holds
 the registrations while showing what the programs count, until one of:
@@ -32,6 +34,8 @@ When it ends, it prints why; for a sched_ext scheduler with the user_exit_info r
   --set MAP.MEMBER=VALUE  set a struct_ops member before load (e.g. s15_run_link.name=cc2;
                           a function-pointer member takes a program name), checked by type
   --rodata VAR=VALUE      set a const volatile tunable before load, checked by type
+  --events MAP[:TYPE]     print the records of ring buffer MAP as they arrive, decoded as
+                          the object's BTF type TYPE (struct/typedef name; hex without)
   --interval SECONDS      refresh period of the view (default 1)
   --seconds N             end after N seconds
   -j, --json              one JSON object per line: "registered", then "interval" per
@@ -79,7 +83,7 @@ async function run(args: ParsedArgs, io: CommandIo): Promise<number> {
   try {
     const report = await runSession({
       file: args.positionals[0], maps: flagValues(args, 'map'), sets: flagValues(args, 'set'),
-      rodata: flagValues(args, 'rodata'), intervalMs: intervalS * 1000, seconds: limit, view, io, stop, perCpu: perCpuArrays,
+      rodata: flagValues(args, 'rodata'), events: flagValues(args, 'events').map(parseEventSpec), intervalMs: intervalS * 1000, seconds: limit, view, io, stop, perCpu: perCpuArrays,
     });
     view.close();
     if (stop.signal) return stop.reraise(); // detached: now end the way the signal asked
@@ -103,7 +107,7 @@ export const runCommand: Command = {
   usage: USAGE,
   flags: [
     { name: 'map', value: true, multiple: true }, { name: 'set', value: true, multiple: true },
-    { name: 'rodata', value: true, multiple: true }, { name: 'interval', value: true }, { name: 'seconds', value: true },
+    { name: 'rodata', value: true, multiple: true }, { name: 'events', value: true, multiple: true }, { name: 'interval', value: true }, { name: 'seconds', value: true },
   ],
   run,
 };

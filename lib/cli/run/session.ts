@@ -9,6 +9,7 @@ import { liveSections, readCounters, type PerCpuReader } from '../view/counters'
 import type { EndReport, LiveView, Registration, Snapshot } from '../view/model';
 import { RateTracker } from '../view/rates';
 import { applyRodata, applySet } from './edits';
+import { EventStreams, type EventSpec } from './events';
 import { findExitRecord, readExitRecord, type ExitRecordPlace } from './exit-info';
 import { checkHeld, Held, release } from './held';
 import { selectRunMaps } from './select';
@@ -30,6 +31,8 @@ export interface SessionOptions {
   view: LiveView;
   io: CliIo;
   stop: StopRequests;
+  /** Ring buffers whose records are printed as they arrive (--events). */
+  events?: EventSpec[];
   /** Per-CPU array sums, when the library can read per-CPU maps. */
   perCpu?: (obj: BpfObject) => PerCpuReader | undefined;
 }
@@ -42,6 +45,7 @@ export interface SessionOptions {
 export async function runSession(o: SessionOptions): Promise<EndReport | undefined> {
   const obj = await openObject(o.file);
   const held: Held[] = [];
+  let streams: EventStreams | undefined;
   try {
     const maps = selectRunMaps(obj, o.file, o.maps);
     for (const s of o.sets) applySet(obj, s);
@@ -49,9 +53,15 @@ export async function runSession(o: SessionOptions): Promise<EndReport | undefin
     await obj.load();
     for (const w of obj.warnings) o.io.err(`warning: ${w}`);
     if (o.stop.signal) return undefined;
+    let streamError: unknown;
+    // Opened before registering: no record the programs write is missed.
+    streams = new EventStreams(obj, o.events ?? [], (r) => o.view.event(r), (err) => {
+      streamError ??= err;
+    });
     for (const map of maps) held.push(await hold(map));
-    return await watch(obj, held, o);
+    return await watch(obj, held, o, streams, () => streamError);
   } finally {
+    streams?.close();
     let left: string[] = [];
     try {
       left = held.splice(0).map(release).filter((x): x is string => x !== undefined);
@@ -81,7 +91,7 @@ function opsName(map: StructOpsMap): string | undefined {
   }
 }
 
-async function watch(obj: BpfObject, held: Held[], o: SessionOptions): Promise<EndReport> {
+async function watch(obj: BpfObject, held: Held[], o: SessionOptions, streams: EventStreams, streamError: () => unknown): Promise<EndReport> {
   const exitPlace = findExitRecord(obj);
   const hidden = new Set(exitPlace ? [exitPlace.variable] : []);
   const sections = liveSections(obj);
@@ -104,6 +114,8 @@ async function watch(obj: BpfObject, held: Held[], o: SessionOptions): Promise<E
   try {
     for (;;) {
       ended = stopReason(o, held, obj, exitPlace);
+      const failed = streamError();
+      if (!ended && failed !== undefined) throw failed;
       const now = performance.now();
       if (!ended && now >= deadline) ended = { reason: 'seconds', message: `--seconds ${o.seconds} elapsed`, exitStatus: RUN_EXIT.OK };
       if (now >= nextRefresh || ended) {
@@ -128,6 +140,7 @@ async function watch(obj: BpfObject, held: Held[], o: SessionOptions): Promise<E
   // Detach first, then read: the exit record of a sched_ext scheduler is written as it is
   // disabled, and the counters are final once nothing calls the programs any more.
   const left = held.splice(0).map(release).filter((x): x is string => x !== undefined);
+  streams.drain((r) => o.view.event(r)); // the records written before the detach
   const report: EndReport = { exitStatus: RUN_EXIT.OK, ...ended };
   if (exitPlace && !report.exitInfo) report.exitInfo = readExitRecord(obj, exitPlace);
   if (left.length > 0) {

@@ -17,6 +17,8 @@ export class BpfMap {
   #fd: Fd | undefined;
   #autocreate: boolean;
   #editsClosed = false;
+  /** The object's own copy of the initial value, once edited (setGlobals, a resize). */
+  #data: Buffer | undefined;
 
   /** @internal */
   constructor(spec: MapSpec, autocreate = true) {
@@ -46,6 +48,26 @@ export class BpfMap {
     this.#autocreate = value;
   }
 
+  /** @internal Bytes written at key 0 after creation: the object's copy, else the spec's. */
+  get initialData(): Buffer | undefined {
+    return this.#data ?? this.spec.initialData;
+  }
+
+  /**
+   * @internal The object's own copy of the initial value, made on first edit so the spec
+   * stays as parsed; `size` resizes it (zero-filled or cut).
+   */
+  editableData(size = this.valueSize): Buffer {
+    if (this.#editsClosed) throw new BpfError(`map ${this.name}: its initial value cannot change after load()`, { code: 'EBUSY', map: this.name });
+    const current = this.initialData ?? Buffer.alloc(0);
+    if (this.#data === undefined || size !== this.#data.length) {
+      const copy = Buffer.alloc(size);
+      current.copy(copy, 0, 0, Math.min(size, current.length));
+      this.#data = copy;
+    }
+    return this.#data;
+  }
+
   /** @internal Called when load() starts: switches are read-only from then on. */
   closeEdits(): void {
     this.#editsClosed = true;
@@ -72,8 +94,9 @@ export class BpfMap {
     return this.spec.keySize;
   }
 
+  /** Value size in bytes (a resized data section reports its new size). */
   get valueSize(): number {
-    return this.spec.valueSize;
+    return this.#data?.length ?? this.spec.valueSize;
   }
 
   get maxEntries(): number {
@@ -101,7 +124,7 @@ export class BpfMap {
 
   /** Value at `key`, or undefined when there is none. */
   lookup(key: MapKey): Buffer | undefined {
-    const value = Buffer.alloc(this.spec.valueSize);
+    const value = Buffer.alloc(this.valueSize);
     try {
       mapLookupElem(this.fd, this.#key(key), value);
     } catch (err) {
@@ -113,8 +136,8 @@ export class BpfMap {
 
   /** Writes `value` (exactly valueSize bytes) at `key`. flags: BPF_ANY/BPF_NOEXIST/BPF_EXIST. */
   update(key: MapKey, value: Buffer, flags = 0): void {
-    if (value.length !== this.spec.valueSize) {
-      throw new RangeError(`Expected value of map ${this.name} to be ${this.spec.valueSize} bytes, got ${value.length}`);
+    if (value.length !== this.valueSize) {
+      throw new RangeError(`Expected value of map ${this.name} to be ${this.valueSize} bytes, got ${value.length}`);
     }
     try {
       mapUpdateElem(this.fd, this.#key(key), value, flags);

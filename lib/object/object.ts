@@ -6,6 +6,7 @@ import { ShadowWriteError, writeMember } from '../struct-ops/shadow/codec';
 import { valueLayout } from '../struct-ops/shadow/layout';
 import { datasecVars, findDatasec } from './open/btf-fixup';
 import { loadObjectSpec } from './open';
+import { planDataResize } from './data-resize';
 import { KernelBtfs, type KernelBtfsOptions } from './load/kernel-btfs';
 import { loadObject } from './load';
 import { planLoad, type LoadPlan, type PlanLoadOptions } from './load/plan';
@@ -150,10 +151,12 @@ export class BpfObject {
     }
     const map = this.maps.get(section);
     const datasec = findDatasec(this.spec.btf, section);
-    if (!map || map.spec.kind !== 'data' || !map.spec.initialData || !datasec) {
+    if (!map || map.spec.kind !== 'data' || !map.initialData || !datasec) {
       throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
     }
     const vars = datasecVars(this.spec.btf, datasec);
+    // The object's copy: the spec (a reusable blueprint) keeps the file's bytes.
+    const data = map.editableData();
     for (const [name, value] of Object.entries(values)) {
       const v = vars.find((x) => x.v.name === name);
       if (!v) {
@@ -163,7 +166,7 @@ export class BpfObject {
       }
       const layout = valueLayout(this.spec.btf, v.v.type, name, v.offset);
       try {
-        writeMember(layout, map.spec.initialData, value);
+        writeMember(layout, data, value);
       } catch (err) {
         if (!(err instanceof ShadowWriteError)) throw err;
         throw new BpfError(`${section} variable ${name} (${layout.cType}) ${err.why}`, {
@@ -171,6 +174,29 @@ export class BpfObject {
         });
       }
     }
+  }
+
+  /**
+   * Resizes a global-data section before load() (libbpf's bpf_map__set_value_size on a
+   * data map): its last variable must be an array, which grows or shrinks to fill `size`
+   * bytes in whole elements; the map, its initial value (zero-filled or cut) and the BTF
+   * the kernel sees all take the new size. sched_ext sizes `.data.uei_dump` this way.
+   *
+   * @throws {BpfError} EBUSY after load() started; ENOENT for an unknown section; EINVAL
+   *   when the last variable is not an array or `size` does not end on a whole element.
+   * @example
+   * obj.resizeGlobals('.data.uei_dump', 4096); // char uei_dump[] becomes 4096 bytes
+   */
+  resizeGlobals(section: string, size: number): void {
+    if (this.#state !== 'opened') {
+      throw new BpfError(`object ${this.name}: data sections can only be resized before load()`, { code: 'EBUSY', object: this.name });
+    }
+    const map = this.maps.get(section);
+    if (!map || map.spec.kind !== 'data') {
+      throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
+    }
+    planDataResize(this.spec.btf, section, size, this.spec.path ?? this.name);
+    map.editableData(size);
   }
 
   /** Releases every kernel object this object owns. Registered links are not affected. */

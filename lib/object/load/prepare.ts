@@ -12,6 +12,7 @@ import type { KernelBtfs } from './kernel-btfs';
 import { resolveKsyms, type ResolvedKsym } from './ksyms';
 import { linkProgram, type LinkedProgram } from './link';
 import { encodeObjectBtf } from './object-btf';
+import { planDataResize } from '../data-resize';
 
 /** The parts of an object the load phase reads (BpfObject, or a copy of it for a plan). */
 export interface PrepareTarget {
@@ -79,8 +80,11 @@ export function prepareLoad(t: PrepareTarget, kernel: KernelBtfs, features: BtfF
   const linked = toLoad.map((p) => linkProgram(p.spec, spec.functions, codeOf, spec.btfExt, object));
   for (const l of linked) requireCreatedMaps(l, t, object);
   const kfuncModules = [...new Set([...ksyms.values()].flatMap((k) => (k.module ? [k.module] : [])))];
+  const resizes = [...t.maps.values()]
+    .filter((m) => m.spec.kind === 'data' && m.autocreate && m.valueSize !== m.spec.valueSize)
+    .map((m) => planDataResize(spec.btf, m.spec.section, m.valueSize, object));
   return {
-    object, features, btf: encodeObjectBtf(spec, features), ksyms, plans, attach, linked,
+    object, features, btf: encodeObjectBtf(spec, features, resizes), ksyms, plans, attach, linked,
     poisoned: linked.map((l) => poisonedFor(l, poisonedBy)), kfuncModules,
   };
 }

@@ -1,5 +1,7 @@
 import { BpfError } from '../errors';
-import { BpfProgType, Fd, ProgInfo, progGetInfo } from '../sys';
+import { BpfProgType, Fd, ProgInfo, progAssocStructOps, progGetInfo } from '../sys';
+import { probeAssocStructOps } from '../features';
+import type { BpfMap } from './map';
 import type { ProgramSpec } from './spec';
 import { testRunProgram, type TestRunOptions, type TestRunResult } from './test-run';
 
@@ -91,6 +93,35 @@ export class BpfProgram {
    */
   testRun(options: TestRunOptions = {}): TestRunResult {
     return testRunProgram(this.fd, this.spec.progType, this.name, options);
+  }
+
+  /**
+   * Associates this loaded program (not a struct_ops program itself) with a struct_ops map
+   * of the object (BPF_PROG_ASSOC_STRUCT_OPS, Linux 6.19+). load() does this by itself when
+   * the object has exactly one struct_ops map and the kernel has the command.
+   *
+   * @throws {BpfError} command BPF_PROG_ASSOC_STRUCT_OPS: EINVAL (with a hint when the
+   *   kernel lacks the command), EBUSY when already associated with another map.
+   */
+  associateStructOps(map: BpfMap): void {
+    try {
+      progAssocStructOps(this.fd, map.fd);
+    } catch (err) {
+      if (err instanceof BpfError) {
+        const e = err as { program?: string; map?: string; hint?: string; message: string };
+        e.program = this.name;
+        e.map = map.name;
+        e.message = `program ${this.name}: associate with struct_ops ${map.name}: ${err.message}`;
+        let has = true;
+        try { has = probeAssocStructOps(); } catch { /* keep the kernel's answer */ }
+        if (err.code === 'EINVAL') {
+          e.hint = has
+            ? 'the kernel associates only non-struct_ops programs with a struct_ops map'
+            : 'this kernel has no BPF_PROG_ASSOC_STRUCT_OPS (Linux 6.19+); the program works unassociated';
+        }
+      }
+      throw err;
+    }
   }
 
   /** @internal */

@@ -1,5 +1,5 @@
 import { BpfError } from '../../errors';
-import type { BtfFeatures } from '../../btf';
+import { BtfKind, type BtfFeatures } from '../../btf';
 import { applyCoreRelocations, PoisonedRelocation } from '../../core';
 import { findKernelStructOps } from '../../struct-ops/kernel-type';
 import { planStructOps, StructOpsPlan } from '../../struct-ops/plan';
@@ -74,6 +74,9 @@ export function prepareLoad(t: PrepareTarget, kernel: KernelBtfs, features: BtfF
   const ksyms = resolveKsyms(spec, kernel);
   const { plans, attach } = planAll(t, kernel, object);
   const toLoad = selectPrograms(t, plans);
+  for (const p of toLoad) {
+    if (p.spec.btfTarget) attach.set(p.name, tracingTarget(p, kernel, object));
+  }
 
   const poisonedBy = new Map<FunctionSpec, PoisonedRelocation[]>();
   const codeOf = coreRelocator(spec, kernel, poisonedBy);
@@ -147,6 +150,29 @@ function selectPrograms(t: PrepareTarget, plans: Map<string, StructOpsPlan>): Bp
     selected.push(prog);
   }
   return selected;
+}
+
+/**
+ * The kernel BTF id a tracing program attaches to: the FUNC named by `fentry/NAME` (and
+ * fexit/fmod_ret), or the `btf_trace_NAME` typedef of `tp_btf/NAME`, in vmlinux or a module.
+ */
+function tracingTarget(p: BpfProgram, kernel: KernelBtfs, object: string): ProgramAttach {
+  const target = p.spec.attachTarget ?? '';
+  const wanted = p.spec.btfTarget === 'trace' ? `btf_trace_${target}` : target;
+  const kind = p.spec.btfTarget === 'trace' ? BtfKind.TYPEDEF : BtfKind.FUNC;
+  if (target !== '') {
+    for (const { btf, module } of kernel.sources()) {
+      const t = btf.findByName(wanted, kind, { ownOnly: module !== undefined });
+      if (t) return { attachBtfId: t.id, expectedAttachType: p.spec.expectedAttachType, module };
+    }
+  }
+  const what = p.spec.btfTarget === 'trace' ? 'raw tracepoint' : 'kernel function';
+  throw new BpfError(`program ${p.name}: ${what} ${target === '' ? '(none named)' : target} is not in kernel BTF`, {
+    code: 'ENOENT', object, program: p.name, section: p.spec.section,
+    hint: target === ''
+      ? `name the target in the section: SEC("${p.spec.section}/<name>")`
+      : `the running kernel has no BTF ${p.spec.btfTarget === 'trace' ? `typedef ${wanted}` : `function ${target}`} (inlined, renamed, or absent); leave the program out with program.autoload = false`,
+  });
 }
 
 /** A loading program must not use a map left out with `autocreate = false`. */

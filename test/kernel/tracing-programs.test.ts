@@ -55,6 +55,10 @@ describeKernel('tracing and syscall programs of a struct_ops object', () => {
     expect(r.retval).toBe(7);
     expect(obj.readGlobals('.bss').init_value).toBe(21n);
     expect(ctx.readBigUInt64LE(8)).toBe(42n);
+    // The addon keeps the struct_ops state pointer for struct_ops programs only.
+    const { nativeAddon, BpfCmd, encodeProgTestRunAttr } = require('../../lib/sys') as typeof import('../../lib/sys');
+    const enc = encodeProgTestRunAttr({ progFd: prog('s10a_init').fd, ctxIn: Buffer.alloc(16), state: Buffer.alloc(4) });
+    expect(() => nativeAddon().bpf(BpfCmd.PROG_TEST_RUN, enc.attr, enc.buffers)).toThrow(/only for struct_ops programs/);
   });
 
   test('attach refuses what it cannot attach; links close with the object', async () => {

@@ -19,6 +19,11 @@ bool FdKind(int fd, std::string* kind);
 // (round_up(value_size, 8) * possible CPUs for per-CPU maps). `fd` must be a map.
 bool LearnMapSizes(int fd, uint32_t* keySize, uint64_t* valueBytes, Failure* f);
 
+// map_sizes.cc: whether a map type's syscall value holds one slot per possible CPU, and
+// how many CPUs are possible (read once per process).
+bool IsPerCpu(uint32_t type);
+bool PossibleCpus(uint64_t* count, Failure* f);
+
 // prog_load.cc: bytes of fd_array the kernel may read for this PROG_LOAD attr, from
 // fd_array_cnt and from every instruction that indexes fd_array.
 bool FdArrayNeed(const uint8_t* attr, const Span& insns, const Span& fdArray, uint64_t* need,

@@ -45,7 +45,7 @@ export class BpfObject {
       const bound = new Map([...s.programs].map(([member, prog]) => [member, this.programs.get(prog)!]));
       return [s.name, new StructOpsMap(s, bound, this)];
     }));
-    this.maps = new Map<string, BpfMap>(spec.maps.map((m) => [m.name, new BpfMap(m)]));
+    this.maps = new Map<string, BpfMap>(spec.maps.map((m) => [m.name, new BpfMap(m, true, spec.btf)]));
     for (const [name, map] of this.structOps) this.maps.set(name, map);
   }
 

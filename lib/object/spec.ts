@@ -80,6 +80,10 @@ export interface MapSpec {
   sectionIndex?: number;
   /** LIBBPF_PIN_BY_NAME requested in the map definition. */
   pinByName: boolean;
+  /** Map-in-map: the inner map definition (`__array(values, struct ...)`), the template at create. */
+  inner?: MapSpec;
+  /** Map-in-map: map name set in each slot at load (`values = { [1] = &other }`), null for empty slots. */
+  initialSlots?: (string | null)[];
 }
 
 /** A `SEC(".struct_ops")` / `SEC(".struct_ops.link")` variable. */

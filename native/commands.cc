@@ -34,7 +34,7 @@ enum : uint32_t {
   kMapGetNextId = 12, kProgGetFdById = 13, kMapGetFdById = 14, kObjGetInfoByFd = 15,
   kBtfLoad = 18, kBtfGetFdById = 19, kMapFreeze = 22, kBtfGetNextId = 23, kLinkCreate = 28,
   kLinkUpdate = 29, kLinkGetFdById = 30, kLinkGetNextId = 31, kLinkDetach = 34,
-  kProgBindMap = 35, kProgTestRun = 10,
+  kProgBindMap = 35, kProgTestRun = 10, kProgAssocStructOps = 38, kRawTracepointOpen = 17,
 };
 
 // {cmd, attrSize, async, retryEagain, mapAt0, infoAt0, nslots, {slots}, nzero, {zero}}
@@ -86,6 +86,10 @@ constexpr CommandDesc kCommands[] = {
     // data_out@24, repeat@32, duration@36 (out), ctx_size_in@40, ctx_size_out@44 (out),
     // ctx_in@48 (syscall programs write it back), ctx_out@56, flags@64, cpu@68,
     // batch_size@72. buffers[4] is the struct_ops state (prog_test_run.cc).
+    // name@0 (C string, buffers[0]), prog_fd@8; cookie@16 (6.10+) is not used.
+    {kRawTracepointOpen, 16, false, false, false, false, 1, {Rule(0, 0, R, LenRule::kCString)}, 0, {}},
+    // map_fd@0, prog_fd@4, flags@8: no pointers (Linux 6.19+; older kernels say EINVAL).
+    {kProgAssocStructOps, 12, false, false, false, false, 0, {}, 0, {}},
     {kProgTestRun, 76, false, false, false, false, 4,
      {Field(16, kTestRunDataIn, R, 8, 1), Field(24, kTestRunDataOut, W, 12, 1),
       Field(48, kTestRunCtxIn, W, 40, 1), Field(56, kTestRunCtxOut, W, 44, 1)},

@@ -18,3 +18,4 @@ export type { FeatureProbe } from './probe';
 export { BTF_PROBE_BLOBS, loaderBtfFeatures, probeBtfFeatures, resetBtfFeatureProbes } from './btf';
 export { probeKernelFeatures, probeStructOpsLinkDetach, probeStructOpsLinkUpdate } from './kernel';
 export type { KernelFeatures } from './kernel';
+export { decideAssocStructOps, probeAssocStructOps } from './assoc-struct-ops';

@@ -44,6 +44,8 @@ export class BpfMap {
   #resources = new Set<MapResource>();
   #autocreate: boolean;
   #editsClosed = false;
+  /** The object's own copy of the initial value, once edited (setGlobals, a resize). */
+  #data: Buffer | undefined;
 
   /** @internal */
   constructor(spec: MapSpec, autocreate = true, btf?: Btf) {
@@ -74,6 +76,26 @@ export class BpfMap {
     this.#autocreate = value;
   }
 
+  /** @internal Bytes written at key 0 after creation: the object's copy, else the spec's. */
+  get initialData(): Buffer | undefined {
+    return this.#data ?? this.spec.initialData;
+  }
+
+  /**
+   * @internal The object's own copy of the initial value, made on first edit so the spec
+   * stays as parsed; `size` resizes it (zero-filled or cut).
+   */
+  editableData(size = this.valueSize): Buffer {
+    if (this.#editsClosed) throw new BpfError(`map ${this.name}: its initial value cannot change after load()`, { code: 'EBUSY', map: this.name });
+    const current = this.initialData ?? Buffer.alloc(0);
+    if (this.#data === undefined || size !== this.#data.length) {
+      const copy = Buffer.alloc(size);
+      current.copy(copy, 0, 0, Math.min(size, current.length));
+      this.#data = copy;
+    }
+    return this.#data;
+  }
+
   /** @internal Called when load() starts: switches are read-only from then on. */
   closeEdits(): void {
     this.#editsClosed = true;
@@ -100,8 +122,9 @@ export class BpfMap {
     return this.spec.keySize;
   }
 
+  /** Value size in bytes (a resized data section reports its new size). */
   get valueSize(): number {
-    return this.spec.valueSize;
+    return this.#data?.length ?? this.spec.valueSize;
   }
 
   get maxEntries(): number {
@@ -258,7 +281,7 @@ export class BpfMap {
       this.#encodeOne(value as MapInput, out, 0, `map ${this.name} value`);
       return out;
     }
-    const stride = perCpuStride(this.spec.valueSize);
+    const stride = perCpuStride(this.valueSize);
     const cpus = h.layout.possibleCpus;
     if (Array.isArray(value) && !this.#valueIsArrayType()) {
       if (value.length !== cpus) throw new RangeError(`Expected ${cpus} per-CPU values for map ${this.name}, got ${value.length}`);
@@ -464,8 +487,8 @@ export class BpfMap {
 
   #encodeOne(value: MapInput, out: Buffer, offset: number, path: string): void {
     if (Buffer.isBuffer(value)) {
-      if (value.length !== this.spec.valueSize) {
-        throw new RangeError(`Expected ${path} to be ${this.spec.valueSize} bytes, got ${value.length}`);
+      if (value.length !== this.valueSize) {
+        throw new RangeError(`Expected ${path} to be ${this.valueSize} bytes, got ${value.length}`);
       }
       value.copy(out, offset);
       return;
@@ -477,11 +500,11 @@ export class BpfMap {
   }
 
   #decodeValue(raw: Buffer): DecodedValue | Buffer {
-    if (!this.perCpu) return decodeTyped(this.btf, this.spec.btfValueTypeId, raw.subarray(0, this.spec.valueSize));
-    const stride = perCpuStride(this.spec.valueSize);
+    if (!this.perCpu) return decodeTyped(this.btf, this.spec.btfValueTypeId, raw.subarray(0, this.valueSize));
+    const stride = perCpuStride(this.valueSize);
     const out: (DecodedValue | Buffer)[] = [];
     for (let off = 0; off + stride <= raw.length; off += stride) {
-      out.push(decodeTyped(this.btf, this.spec.btfValueTypeId, raw.subarray(off, off + this.spec.valueSize)));
+      out.push(decodeTyped(this.btf, this.spec.btfValueTypeId, raw.subarray(off, off + this.valueSize)));
     }
     return out as DecodedValue;
   }

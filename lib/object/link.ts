@@ -77,6 +77,11 @@ export class BpfLink {
     }
   }
 
+  /** @internal Wraps the link fd of a program attachment (program.attach()). */
+  static ofProgram(fd: Fd): BpfLink {
+    return new BpfLink(undefined, fd, undefined);
+  }
+
   /**
    * @internal Wraps an fd of an existing struct_ops link (from a pin or an id).
    * @throws {BpfError} EINVAL when it is a link of another kind.

@@ -6,6 +6,9 @@ import { ShadowWriteError, writeMember } from '../struct-ops/shadow/codec';
 import { valueLayout } from '../struct-ops/shadow/layout';
 import { datasecVars, findDatasec } from './open/btf-fixup';
 import { loadObjectSpec } from './open';
+import { planDataResize } from './data-resize';
+import { fitInteger, kernelEnumerators } from './kernel-enums';
+import { loadKernelBtf, type Btf } from '../btf';
 import { KernelBtfs, type KernelBtfsOptions } from './load/kernel-btfs';
 import { loadObject } from './load';
 import { buildKconfigValue } from './load/kconfig';
@@ -159,7 +162,9 @@ export class BpfObject {
 
   /**
    * Sets global variables of a data section before load(), e.g. `.rodata` tunables
-   * (`const volatile` in C) that the verifier then sees as constants.
+   * (`const volatile` in C) that the verifier then sees as constants. An unsigned 64-bit
+   * variable also takes a negative value down to -2^63 and stores its two's complement, as
+   * C does for a signed enumerator (sched_ext's `__SCX_*` constants hold such values).
    *
    * @throws {BpfError} EBUSY after load() started; ENOENT for an unknown section or variable.
    * @example
@@ -171,10 +176,12 @@ export class BpfObject {
     }
     const map = this.maps.get(section);
     const datasec = findDatasec(this.spec.btf, section);
-    if (!map || map.spec.kind !== 'data' || !map.spec.initialData || !datasec) {
+    if (!map || map.spec.kind !== 'data' || !map.initialData || !datasec) {
       throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
     }
     const vars = datasecVars(this.spec.btf, datasec);
+    // The object's copy: the spec (a reusable blueprint) keeps the file's bytes.
+    const data = map.editableData();
     for (const [name, value] of Object.entries(values)) {
       const v = vars.find((x) => x.v.name === name);
       if (!v) {
@@ -183,8 +190,14 @@ export class BpfObject {
         });
       }
       const layout = valueLayout(this.spec.btf, v.v.type, name, v.offset);
+      let input = value;
+      const wrap = (layout.kind === 'int' || layout.kind === 'enum') && !layout.signed && layout.size === 8;
+      if (wrap && (typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value)))) {
+        const big = BigInt(value);
+        if (big < 0n && big >= -(1n << 63n)) input = BigInt.asUintN(64, big);
+      }
       try {
-        writeMember(layout, map.spec.initialData, value);
+        writeMember(layout, data, input);
       } catch (err) {
         if (!(err instanceof ShadowWriteError)) throw err;
         throw new BpfError(`${section} variable ${name} (${layout.cType}) ${err.why}`, {
@@ -192,6 +205,63 @@ export class BpfObject {
         });
       }
     }
+  }
+
+  /**
+   * Fills constants from the running kernel's enumerators of the same name, before load(),
+   * like sched_ext's SCX_ENUM_INIT: each integer variable of `section` whose name is
+   * `prefix` + NAME (`__SCX_DSQ_FLAG_BUILTIN`) gets the value of the kernel enumerator NAME
+   * (`SCX_DSQ_FLAG_BUILTIN`), wrapped to the variable's width as a C assignment would; where
+   * the kernel has no such enumerator the variable is set to 0.
+   *
+   * @param options - `prefix` (default `'__'`); `btf`: the kernel BTF to read (default vmlinux)
+   * @returns each matched variable with the value set, or null where the kernel lacks it
+   * @throws {BpfError} EBUSY after load() started; ENOENT for an unknown section.
+   * @example
+   * obj.setGlobalsFromKernelEnums('.rodata'); // __SCX_* <- SCX_*
+   */
+  setGlobalsFromKernelEnums(section = '.rodata', options: { prefix?: string; btf?: Btf } = {}): Record<string, bigint | null> {
+    const prefix = options.prefix ?? '__';
+    const datasec = findDatasec(this.spec.btf, section);
+    if (!datasec || !this.maps.get(section)) {
+      throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
+    }
+    const enums = kernelEnumerators(options.btf ?? loadKernelBtf());
+    const found: Record<string, bigint | null> = {};
+    const values: Record<string, bigint> = {};
+    for (const { v } of datasecVars(this.spec.btf, datasec)) {
+      if (!v.name.startsWith(prefix) || v.name.length === prefix.length) continue;
+      const layout = valueLayout(this.spec.btf, v.type, v.name, 0);
+      if (layout.kind !== 'int' && layout.kind !== 'enum') continue;
+      const value = enums.get(v.name.slice(prefix.length));
+      found[v.name] = value ?? null;
+      values[v.name] = value === undefined ? 0n : fitInteger(value, layout.size, layout.signed);
+    }
+    this.setGlobals(section, values);
+    return found;
+  }
+
+  /**
+   * Resizes a global-data section before load() (libbpf's bpf_map__set_value_size on a
+   * data map): its last variable must be an array, which grows or shrinks to fill `size`
+   * bytes in whole elements; the map, its initial value (zero-filled or cut) and the BTF
+   * the kernel sees all take the new size. sched_ext sizes `.data.uei_dump` this way.
+   *
+   * @throws {BpfError} EBUSY after load() started; ENOENT for an unknown section; EINVAL
+   *   when the last variable is not an array or `size` does not end on a whole element.
+   * @example
+   * obj.resizeGlobals('.data.uei_dump', 4096); // char uei_dump[] becomes 4096 bytes
+   */
+  resizeGlobals(section: string, size: number): void {
+    if (this.#state !== 'opened') {
+      throw new BpfError(`object ${this.name}: data sections can only be resized before load()`, { code: 'EBUSY', object: this.name });
+    }
+    const map = this.maps.get(section);
+    if (!map || map.spec.kind !== 'data') {
+      throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
+    }
+    planDataResize(this.spec.btf, section, size, this.spec.path ?? this.name);
+    map.editableData(size);
   }
 
   /** Releases every kernel object this object owns. Registered links are not affected. */

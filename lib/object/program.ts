@@ -1,5 +1,8 @@
 import { BpfError } from '../errors';
-import { BpfProgType, Fd, ProgInfo, progGetInfo } from '../sys';
+import { BpfProgType, Fd, ProgInfo, linkCreate, progAssocStructOps, progGetInfo, rawTracepointOpen } from '../sys';
+import { BpfLink } from './link';
+import { probeAssocStructOps } from '../features';
+import type { BpfMap } from './map';
 import type { ProgramSpec } from './spec';
 import { testRunProgram, type TestRunOptions, type TestRunResult } from './test-run';
 
@@ -12,6 +15,7 @@ export class BpfProgram {
   #autoload: boolean | undefined;
   #fd: Fd | undefined;
   #locked = false;
+  #links: BpfLink[] = [];
   /** Set at load for struct_ops programs: kernel `struct T` id and member index. */
   attachBtfId = 0;
   expectedAttachType = 0;
@@ -93,6 +97,76 @@ export class BpfProgram {
     return testRunProgram(this.fd, this.spec.progType, this.name, options);
   }
 
+  /**
+   * Associates this loaded program (not a struct_ops program itself) with a struct_ops map
+   * of the object (BPF_PROG_ASSOC_STRUCT_OPS, Linux 6.19+). load() does this by itself when
+   * the object has exactly one struct_ops map and the kernel has the command.
+   *
+   * @throws {BpfError} command BPF_PROG_ASSOC_STRUCT_OPS: EINVAL (with a hint when the
+   *   kernel lacks the command), EBUSY when already associated with another map.
+   */
+  associateStructOps(map: BpfMap): void {
+    try {
+      progAssocStructOps(this.fd, map.fd);
+    } catch (err) {
+      if (err instanceof BpfError) {
+        const e = err as { program?: string; map?: string; hint?: string; message: string };
+        e.program = this.name;
+        e.map = map.name;
+        e.message = `program ${this.name}: associate with struct_ops ${map.name}: ${err.message}`;
+        let has = true;
+        try { has = probeAssocStructOps(); } catch { /* keep the kernel's answer */ }
+        if (err.code === 'EINVAL') {
+          e.hint = has
+            ? 'the kernel associates only non-struct_ops programs with a struct_ops map'
+            : 'this kernel has no BPF_PROG_ASSOC_STRUCT_OPS (Linux 6.19+); the program works unassociated';
+        }
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Attaches the loaded program where its section says, through a BPF link: fentry/fexit/
+   * fmod_ret/tp_btf programs with BPF_LINK_CREATE (the kernel function or tracepoint was
+   * resolved at load), raw_tp/raw_tracepoint programs with BPF_RAW_TRACEPOINT_OPEN. The
+   * link is owned by the object too: object.close() detaches it, `link.close()` sooner.
+   *
+   * @throws {BpfError} EOPNOTSUPP for a program type this loader cannot attach (tracepoint
+   *   programs need perf events, not supported yet; struct_ops programs attach with their map);
+   *   the kernel's errno with command BPF_LINK_CREATE / BPF_RAW_TRACEPOINT_OPEN otherwise.
+   * @example
+   * const link = obj.programs.get('count_calls')!.attach(); // SEC("fentry/tcp_sendmsg")
+   */
+  attach(): BpfLink {
+    const fd = this.fd;
+    let linkFd: Fd;
+    try {
+      if (this.spec.progType === BpfProgType.TRACING) {
+        linkFd = linkCreate({ progFd: fd, attachType: this.spec.expectedAttachType });
+      } else if (this.spec.progType === BpfProgType.RAW_TRACEPOINT && this.spec.attachTarget) {
+        linkFd = rawTracepointOpen(this.spec.attachTarget, fd);
+      } else {
+        throw new BpfError(`program ${this.name} (${this.typeName}, section ${this.section}) cannot be attached by this loader`, {
+          code: 'EOPNOTSUPP', program: this.name,
+          hint: this.spec.progType === BpfProgType.STRUCT_OPS
+            ? 'struct_ops programs run once their map is registered: obj.structOps.get(name).attach()'
+            : 'attach() supports fentry/fexit/fmod_ret/tp_btf and raw_tp programs; syscall programs run with testRun()',
+        });
+      }
+    } catch (err) {
+      if (err instanceof BpfError && err.program === undefined) {
+        const e = err as { program?: string; message: string };
+        e.program = this.name;
+        e.message = `program ${this.name}: attach: ${err.message}`;
+      }
+      throw err;
+    }
+    const link = BpfLink.ofProgram(linkFd);
+    this.#links.push(link);
+    return link;
+  }
+
   /** @internal */
   setLoaded(fd: Fd): void {
     this.#fd = fd;
@@ -105,6 +179,7 @@ export class BpfProgram {
 
   /** @internal Releases the program fd (the kernel frees it once nothing else holds it). */
   close(): void {
+    for (const link of this.#links.splice(0)) link.close();
     this.#fd?.close();
   }
 }

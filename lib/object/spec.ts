@@ -46,6 +46,10 @@ export interface ProgramSpec extends FunctionSpec {
   expectedAttachType: number;
   /** `struct_ops` section programs are bound to a kernel member at load time. */
   structOps: boolean;
+  /** Section name after '/': the kernel function, tracepoint or raw tracepoint it attaches to ('' for none). */
+  attachTarget?: string;
+  /** How attachTarget is found in kernel BTF at load: a FUNC (fentry/fexit), a btf_trace_ typedef (tp_btf). */
+  btfTarget?: 'func' | 'trace';
 }
 
 export type MapKind = 'user' | 'data' | 'kconfig' | 'struct_ops';

@@ -65,6 +65,8 @@ export enum BpfCmd {
   PROG_BIND_MAP = 35,
   TOKEN_CREATE = 36,
   PROG_STREAM_READ_BY_FD = 37,
+  /** Linux 6.19+; 6.18 answers EINVAL. */
+  PROG_ASSOC_STRUCT_OPS = 38,
 }
 
 /** UAPI enum bpf_map_type. Values as of Linux 6.18; names drop the `BPF_MAP_TYPE_` prefix. */

@@ -49,6 +49,8 @@ export { linkUpdate } from './link-update';
 export { linkDetach } from './link-detach';
 export { progBindMap } from './prog-bind-map';
 export { encodeProgTestRunAttr, progTestRun } from './prog-test-run';
+export { encodeProgAssocStructOpsAttr, progAssocStructOps } from './prog-assoc-struct-ops';
+export { encodeRawTracepointOpenAttr, rawTracepointOpen } from './raw-tracepoint-open';
 export type { ProgTestRunAttr, ProgTestRunResult } from './prog-test-run';
 export { objGet, objPin } from './obj-pin';
 export { getsockopt, setsockopt } from './sockopt';

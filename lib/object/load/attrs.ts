@@ -42,7 +42,8 @@ export function mapCreateRequests(t: PrepareTarget, p: PreparedLoad, fds: Pick<L
   const out: MapCreateRequest[] = [];
   for (const map of t.maps.values()) {
     if (!map.autocreate) continue;
-    out.push({ name: map.name, map, attr: plainMapAttr(map.spec, fds.btf, p.features.datasec) });
+    // A resized data section is created at the object's size (data-resize.ts).
+    out.push({ name: map.name, map, attr: { ...plainMapAttr(map.spec, fds.btf, p.features.datasec), valueSize: map.valueSize } });
   }
   for (const [name, plan] of p.plans) {
     const map = t.structOps.get(name)!;

@@ -12,6 +12,7 @@ import type { KernelBtfs } from './kernel-btfs';
 import { createMaps } from './maps';
 import { prepareLoad } from './prepare';
 import { loadPrograms } from './programs';
+import { associateStructOps } from './assoc';
 
 /** The object's parts that load() fills in; owned (and closed on failure) by BpfObject. */
 export interface LoadTarget {
@@ -80,4 +81,5 @@ export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: Loa
     const value = buildStructOpsValue(plan, (program) => t.programs.get(program)!.fd.raw);
     t.structOps.get(name)!.setPlan(plan, value);
   }
+  associateStructOps(t, object);
 }

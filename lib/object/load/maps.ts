@@ -31,7 +31,7 @@ export function createMaps(
     if (spec.kind === 'struct_ops') continue;
     const data = spec.kind === 'kconfig'
       ? buildKconfigValue(t.spec.btf, t.spec.externs, spec.valueSize, object)
-      : spec.initialData;
+      : map.initialData;
     withContext(name, object, () => {
       if (data) mapUpdateElem(fd, KEY0, data, 0);
       if (spec.freeze) mapFreeze(fd);

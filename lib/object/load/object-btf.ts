@@ -3,6 +3,7 @@ import {
   BTF_VAR_GLOBAL_ALLOCATED, sanitizeBtf, type BtfFeatures,
 } from '../../btf';
 import { STV_HIDDEN, STV_INTERNAL } from '../../elf';
+import { applyDataResizes, type DataResize } from '../data-resize';
 import type { ObjectSpec } from '../spec';
 
 /**
@@ -13,9 +14,12 @@ import type { ObjectSpec } from '../spec';
  * `features` does not know is sanitized away (lib/btf/sanitize.ts), keeping every type id.
  *
  * Only the types that differ from the object's bytes are encoded again (a copy-on-write
- * BtfPatch); everything else is copied. spec.btf itself is left unchanged.
+ * BtfPatch); everything else is copied. spec.btf itself is left unchanged. `resizes` are
+ * the data sections the object resized before load (their DATASEC and last array VAR).
  */
-export function encodeObjectBtf(spec: ObjectSpec, features: BtfFeatures = ALL_BTF_FEATURES): Buffer {
+export function encodeObjectBtf(
+  spec: ObjectSpec, features: BtfFeatures = ALL_BTF_FEATURES, resizes: readonly DataResize[] = [],
+): Buffer {
   const btf = spec.btf;
   const p = new BtfPatch(btf);
   let intId = 0;
@@ -83,6 +87,7 @@ export function encodeObjectBtf(spec: ObjectSpec, features: BtfFeatures = ALL_BT
       if (sym && (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL)) (p.edit(id) as typeof t).linkage = BTF_FUNC_STATIC;
     }
   }
+  applyDataResizes(p, resizes);
   sanitizeBtf(p, btf, features);
   return p.encode();
 }

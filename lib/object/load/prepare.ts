@@ -1,5 +1,5 @@
 import { BpfError } from '../../errors';
-import type { BtfFeatures } from '../../btf';
+import { BtfKind, type BtfFeatures } from '../../btf';
 import { applyCoreRelocations, PoisonedRelocation } from '../../core';
 import { findKernelStructOps } from '../../struct-ops/kernel-type';
 import { planStructOps, StructOpsPlan } from '../../struct-ops/plan';
@@ -12,6 +12,7 @@ import type { KernelBtfs } from './kernel-btfs';
 import { resolveKsyms, type ResolvedKsym } from './ksyms';
 import { linkProgram, type LinkedProgram } from './link';
 import { encodeObjectBtf } from './object-btf';
+import { planDataResize } from '../data-resize';
 
 /** The parts of an object the load phase reads (BpfObject, or a copy of it for a plan). */
 export interface PrepareTarget {
@@ -73,14 +74,20 @@ export function prepareLoad(t: PrepareTarget, kernel: KernelBtfs, features: BtfF
   const ksyms = resolveKsyms(spec, kernel);
   const { plans, attach } = planAll(t, kernel, object);
   const toLoad = selectPrograms(t, plans);
+  for (const p of toLoad) {
+    if (p.spec.btfTarget) attach.set(p.name, tracingTarget(p, kernel, object));
+  }
 
   const poisonedBy = new Map<FunctionSpec, PoisonedRelocation[]>();
   const codeOf = coreRelocator(spec, kernel, poisonedBy);
   const linked = toLoad.map((p) => linkProgram(p.spec, spec.functions, codeOf, spec.btfExt, object));
   for (const l of linked) requireCreatedMaps(l, t, object);
   const kfuncModules = [...new Set([...ksyms.values()].flatMap((k) => (k.module ? [k.module] : [])))];
+  const resizes = [...t.maps.values()]
+    .filter((m) => m.spec.kind === 'data' && m.autocreate && m.valueSize !== m.spec.valueSize)
+    .map((m) => planDataResize(spec.btf, m.spec.section, m.valueSize, object));
   return {
-    object, features, btf: encodeObjectBtf(spec, features), ksyms, plans, attach, linked,
+    object, features, btf: encodeObjectBtf(spec, features, resizes), ksyms, plans, attach, linked,
     poisoned: linked.map((l) => poisonedFor(l, poisonedBy)), kfuncModules,
   };
 }
@@ -143,6 +150,29 @@ function selectPrograms(t: PrepareTarget, plans: Map<string, StructOpsPlan>): Bp
     selected.push(prog);
   }
   return selected;
+}
+
+/**
+ * The kernel BTF id a tracing program attaches to: the FUNC named by `fentry/NAME` (and
+ * fexit/fmod_ret), or the `btf_trace_NAME` typedef of `tp_btf/NAME`, in vmlinux or a module.
+ */
+function tracingTarget(p: BpfProgram, kernel: KernelBtfs, object: string): ProgramAttach {
+  const target = p.spec.attachTarget ?? '';
+  const wanted = p.spec.btfTarget === 'trace' ? `btf_trace_${target}` : target;
+  const kind = p.spec.btfTarget === 'trace' ? BtfKind.TYPEDEF : BtfKind.FUNC;
+  if (target !== '') {
+    for (const { btf, module } of kernel.sources()) {
+      const t = btf.findByName(wanted, kind, { ownOnly: module !== undefined });
+      if (t) return { attachBtfId: t.id, expectedAttachType: p.spec.expectedAttachType, module };
+    }
+  }
+  const what = p.spec.btfTarget === 'trace' ? 'raw tracepoint' : 'kernel function';
+  throw new BpfError(`program ${p.name}: ${what} ${target === '' ? '(none named)' : target} is not in kernel BTF`, {
+    code: 'ENOENT', object, program: p.name, section: p.spec.section,
+    hint: target === ''
+      ? `name the target in the section: SEC("${p.spec.section}/<name>")`
+      : `the running kernel has no BTF ${p.spec.btfTarget === 'trace' ? `typedef ${wanted}` : `function ${target}`} (inlined, renamed, or absent); leave the program out with program.autoload = false`,
+  });
 }
 
 /** A loading program must not use a map left out with `autocreate = false`. */

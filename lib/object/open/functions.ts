@@ -4,7 +4,7 @@ import {
 } from '../../elf';
 import { INSN_SIZE } from '../insn';
 import type { FunctionSpec, ProgramSpec } from '../spec';
-import { sectionDef } from './sections';
+import { sectionDef, sectionTarget } from './sections';
 
 /** Executable sections with code in them. */
 export function codeSections(elf: ElfFile): ElfSection[] {
@@ -70,8 +70,10 @@ export function collectFunctions(
         ...fn,
         progType: def.progType,
         progFlags: def.progFlags,
-        expectedAttachType: 0,
+        expectedAttachType: def.expectedAttachType ?? 0,
         structOps: def.structOps,
+        attachTarget: sectionTarget(section.name),
+        btfTarget: def.btfTarget,
       });
     }
   }

@@ -1,11 +1,24 @@
-import { BPF_F_SLEEPABLE, BpfProgType } from '../../sys';
+import { BPF_F_SLEEPABLE, BpfAttachType, BpfProgType } from '../../sys';
 
 /** How a program section name maps to a program type (libbpf's SEC() conventions). */
 export interface SectionDef {
   progType: number;
   progFlags: number;
   structOps: boolean;
+  /** expected_attach_type at PROG_LOAD (tracing programs). */
+  expectedAttachType?: number;
+  /**
+   * What the part after '/' names, resolved in kernel BTF at load: a kernel function
+   * (fentry/fexit/fmod_ret) or a raw tracepoint whose `btf_trace_<name>` typedef is the
+   * attach target (tp_btf). Undefined: the suffix is only a label or an attach-time name.
+   */
+  btfTarget?: 'func' | 'trace';
 }
+
+const tracing = (eat: number, sleepable: boolean, btfTarget: 'func' | 'trace'): SectionDef => ({
+  progType: BpfProgType.TRACING, progFlags: sleepable ? BPF_F_SLEEPABLE : 0, structOps: false,
+  expectedAttachType: eat, btfTarget,
+});
 
 /**
  * Program sections this loader understands. struct_ops is the product; a few attach-less
@@ -19,7 +32,26 @@ const DEFINITIONS: { prefix: string; def: SectionDef }[] = [
   { prefix: 'classifier', def: { progType: BpfProgType.SCHED_CLS, progFlags: 0, structOps: false } },
   { prefix: 'xdp', def: { progType: BpfProgType.XDP, progFlags: 0, structOps: false } },
   { prefix: 'syscall', def: { progType: BpfProgType.SYSCALL, progFlags: BPF_F_SLEEPABLE, structOps: false } },
+  // The other programs struct_ops objects carry (sched_ext, HID): attached by program.attach().
+  { prefix: 'fentry.s', def: tracing(BpfAttachType.TRACE_FENTRY, true, 'func') },
+  { prefix: 'fentry', def: tracing(BpfAttachType.TRACE_FENTRY, false, 'func') },
+  { prefix: 'fexit.s', def: tracing(BpfAttachType.TRACE_FEXIT, true, 'func') },
+  { prefix: 'fexit', def: tracing(BpfAttachType.TRACE_FEXIT, false, 'func') },
+  { prefix: 'fmod_ret.s', def: tracing(BpfAttachType.MODIFY_RETURN, true, 'func') },
+  { prefix: 'fmod_ret', def: tracing(BpfAttachType.MODIFY_RETURN, false, 'func') },
+  { prefix: 'tp_btf', def: tracing(BpfAttachType.TRACE_RAW_TP, false, 'trace') },
+  { prefix: 'raw_tracepoint', def: { progType: BpfProgType.RAW_TRACEPOINT, progFlags: 0, structOps: false } },
+  { prefix: 'raw_tp', def: { progType: BpfProgType.RAW_TRACEPOINT, progFlags: 0, structOps: false } },
+  { prefix: 'tracepoint', def: { progType: BpfProgType.TRACEPOINT, progFlags: 0, structOps: false } },
+  { prefix: 'tp', def: { progType: BpfProgType.TRACEPOINT, progFlags: 0, structOps: false } },
 ];
+
+/** The part of a section name after its type prefix and '/' (`fentry/tcp_rcv` -> `tcp_rcv`), or ''. */
+export function sectionTarget(sectionName: string): string {
+  const name = sectionName.startsWith('?') ? sectionName.slice(1) : sectionName;
+  const slash = name.indexOf('/');
+  return slash < 0 ? '' : name.slice(slash + 1);
+}
 
 /**
  * Finds the program type for a section name: an exact match or `prefix/anything`

@@ -6,12 +6,14 @@ describe('setGlobals before load (no kernel)', () => {
   test('writes typed values at the variables\' offsets', async () => {
     const obj = await openObject(fixture('cubic'));
     obj.setGlobals('.rodata', { beta: 800, fast_convergence: false, initial_ssthresh: 7 });
-    const rodata = obj.maps.get('.rodata')!.spec.initialData!;
+    const rodata = obj.maps.get('.rodata')!.initialData!;
+    // The edit lives in the object; the spec keeps the file's bytes (beta 717).
+    expect(obj.maps.get('.rodata')!.spec.initialData!.readUInt32LE(0)).toBe(717);
     expect(rodata.readUInt32LE(0)).toBe(800); // beta @0
     expect(rodata[8]).toBe(0); // fast_convergence @8
     expect(rodata.readUInt32LE(12)).toBe(7); // initial_ssthresh @12
     obj.setGlobals('.data', { epoch_resets: 5n });
-    expect(obj.maps.get('.data')!.spec.initialData!.readBigUInt64LE(8)).toBe(5n);
+    expect(obj.maps.get('.data')!.initialData!.readBigUInt64LE(8)).toBe(5n);
   });
 
   test('rejects out-of-range values, unknown names and sections', async () => {

@@ -16,7 +16,7 @@
 # The first struct-ops run after boot also builds the kernel BTF name index
 # (/run/struct-ops); every later run reads it.
 #
-# Env: BENCH_RUNS (15), BENCH_FILE (test/fixtures/bpf/cubic.bpf.o),
+# Env: BENCH_RUNS (15), BENCH_MAP_RUNS (3), BENCH_FILE (test/fixtures/bpf/cubic.bpf.o),
 #      BENCH_MAP (cubic_legacy), CC (gcc), NODE (node). Needs root for load.
 set -euo pipefail
 
@@ -100,3 +100,31 @@ for row in btf attach close total; do
   printf '%-24s %18s %18s %12s\n' "$label" "$a ($(count "$row" libbpf))" "$b ($(count "$row" ours))" "$ratio"
 done
 echo "(n) = successful runs out of $RUNS" >&2
+
+# Map access (issue 11), same run, same object (test/fixtures/bpf/s11_bench.bpf.o):
+# lookups/s of one existing key (bpf_map_lookup_elem loop vs BpfMap.lookup(key, out)) and
+# ring buffer records/s consumed (ring_buffer__consume vs RingBufferReader), 16-byte
+# records put in the ring by a test-run'd program; only consumption is timed. The best of
+# BENCH_MAP_RUNS (3) processes per side, as the host is shared.
+MAPS_OBJ="$ROOT/test/fixtures/bpf/s11_bench.bpf.o"
+MAP_RUNS="${BENCH_MAP_RUNS:-3}"
+"$CC" -O2 -Wall -Wextra -o "$BUILD/maps-libbpf" "$BENCH/maps-libbpf.c" -lbpf || die "building maps-libbpf failed"
+maps="$(mktemp)"
+trap 'rm -f "$results" "$maps"' EXIT
+for ((i = 0; i < MAP_RUNS; i++)); do
+  "$BUILD/maps-libbpf" "$MAPS_OBJ" | sed 's/^/libbpf /' >>"$maps" || echo "bench: maps-libbpf failed" >&2
+  "$NODE" "$BENCH/maps-ours.js" "$MAPS_OBJ" | sed 's/^/ours /' >>"$maps" || echo "bench: maps-ours failed" >&2
+done
+best() { # IMPL ROW -> best rate or n/a
+  grep "^$1 " "$maps" | grep -F "\"row\":\"$2\"" | sed -n 's/.*"rate":\([0-9]*\).*/\1/p' | sort -n | tail -n1 | grep . || echo n/a
+}
+echo
+printf '%-44s %16s %16s %12s\n' "map access (best of $MAP_RUNS)" "libbpf /s" "ours /s" "ours/libbpf"
+for row in "hash lookups/s" "per-CPU lookups/s" "ring buffer records/s" \
+  "ring buffer records/s (consume, Buffer each)" "ring buffer records/s (for await)"; do
+  a="$(best libbpf "ring buffer records/s")"
+  case "$row" in *lookups*) a="$(best libbpf "$row")" ;; esac
+  b="$(best ours "$row")"
+  ratio="$(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", b / a; else print "n/a" }')"
+  printf '%-44s %16s %16s %12s\n' "$row" "$a" "$b" "$ratio"
+done

@@ -97,6 +97,32 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
     return n;
   }
 
+  /**
+   * Like {@link consume} without a Buffer per record: `onRecord(batch, offset, length)`
+   * gets the batch Buffer and where the record lies in it (libbpf's pointer + length).
+   * The fastest path; the batch stays valid after the callback.
+   * @returns how many records were consumed
+   */
+  consumeEach(onRecord: (batch: Buffer, offset: number, length: number) => void, maxRecords = Infinity): number {
+    this.#release();
+    let n = 0;
+    try {
+      while (n < maxRecords) {
+        if (this.#pos >= this.#end && !this.#refill()) break;
+        const batch = this.#batch;
+        const len = batch.readUInt32LE(this.#pos);
+        this.#consumed += batch.readUInt32LE(this.#pos + 4);
+        const start = this.#pos + HEADER;
+        this.#pos = start + ((len + 7) & ~7);
+        onRecord(batch, start, len);
+        n++;
+      }
+    } finally {
+      this.#release();
+    }
+    return n;
+  }
+
   /** Resolves once records are ready (or the reader closes), through uv_poll on the ring's fd. */
   async wait(): Promise<void> {
     if (this.#pos < this.#end || this.#reader === undefined) return;

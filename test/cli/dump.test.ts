@@ -21,7 +21,7 @@ describe('struct-ops dump: usage', () => {
   test('--help prints the usage and exits 0', () => {
     const r = cli(['dump', '--help']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(/^Usage: struct-ops dump \[NAME \| --id ID\] \[--json\]/);
+    expect(r.stdout).toMatch(/^Usage: struct-ops dump \[NAME \| --id ID\] \[-j \| -p\]/);
   });
 
   test.each([
@@ -111,13 +111,14 @@ describeKernel('struct-ops dump against the kernel', () => {
     expect(flatten(JSON.parse(json.stdout))).toEqual(flatten(structOpsDump(id)));
   });
 
-  test('no match: exit 1 and "Error: no struct_ops found for ..." on stderr; JSON mode prints []', () => {
+  test('no match: exit 1 and "struct-ops dump: no struct_ops found for ..." on stderr; JSON mode prints {"error"}', () => {
     const plain = cli(['dump', 'so_isp_none']);
     expect(plain).toMatchObject({ code: 1, stdout: '' });
-    expect(plain.stderr.split('\n')[0]).toBe('Error: no struct_ops found for so_isp_none');
+    expect(plain.stderr.split('\n')[0]).toBe('struct-ops dump: no struct_ops found for so_isp_none');
     const json = cli(['dump', '--id', '4294967295', '--json']);
-    expect(json).toMatchObject({ code: 1, stdout: '[]\n' });
-    expect(json.stderr).toContain('Error: no struct_ops found for id 4294967295');
+    expect(json).toMatchObject({ code: 1 });
+    expect(JSON.parse(json.stdout)).toEqual({ error: 'no struct_ops found for id 4294967295' });
+    expect(json.stderr).not.toContain('no struct_ops found');
   });
 
   test('without privileges: exit 1 with the EPERM error and a hint', () => {

@@ -28,7 +28,9 @@ describe('struct-ops dump: usage', () => {
     [['dump', '--bogus'], /unknown option --bogus/],
     [['dump', 'a', 'b'], /at most one NAME/],
     [['dump', 'x', '--id', '7'], /either NAME or --id/],
-    [['dump', '--id', '-1'], /--id must be a map id/],
+    [['dump', '--id', '-1'], /--id needs a value, got the option -1/],
+    [['dump', '--id=-1'], /--id must be a decimal integer from 1/],
+    [['dump', '--id', '0x47d9'], /--id must be a decimal integer from 1/],
   ])('%j is a usage error: exit 2', (args, message) => {
     const r = cli(args);
     expect(r.code).toBe(2);

@@ -20,8 +20,12 @@ describe('struct-ops show: usage', () => {
     [['show', '--bogus'], /unknown option --bogus/],
     [['show', 'a', 'b'], /at most one NAME/],
     [['show', 'reno', '--id', '3'], /either NAME or --id/],
-    [['show', '--id', 'abc'], /--id must be a map id/],
-    [['show', '--id', '0'], /--id must be a map id/],
+    [['show', '--id', 'abc'], /--id must be a decimal integer from 1 to 4294967295, got "abc"/],
+    [['show', '--id', '0'], /--id must be a decimal integer from 1/],
+    [['show', '--id', '0x47d9'], /--id must be a decimal integer from 1/],
+    [['show', '--id', '1e3'], /--id must be a decimal integer from 1/],
+    [['show', '--id', ' 5'], /--id must be a decimal integer from 1/],
+    [['show', '--id', '5.0'], /--id must be a decimal integer from 1/],
     [['show', '--id'], /needs a value/],
   ])('%j is a usage error: exit 2, message and usage on stderr', (args, message) => {
     const r = cli(args);

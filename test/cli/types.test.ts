@@ -49,7 +49,7 @@ describeKernel('struct-ops types against the running kernel (unprivileged)', () 
     const [tcp] = listStructOpsTypes('tcp_congestion_ops');
     const [shown] = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(shown).toEqual({ name: tcp.name, module: tcp.module, type_id: tcp.typeId, value_type_id: tcp.valueTypeId,
-      value_size: tcp.valueSize, size: tcp.size, members: tcp.members.map(({ bitfieldSize, ...m }) => ({ ...m, bitfield_size: bitfieldSize })) });
+      value_size: tcp.valueSize, size: tcp.size, members: tcp.members.map(({ bitfieldSize, namesFrom, ...m }) => ({ ...m, bitfield_size: bitfieldSize, ...(namesFrom ? { names_from: namesFrom } : {}) })) });
     expect(r.stdout).not.toMatch(/"[a-z]+[A-Z]\w*":/);
     const all = JSON.parse(cli(['types', '--json']).stdout) as { name: string }[];
     expect(all.map((t) => t.name)).toEqual(listStructOpsTypes().map((t) => t.name));

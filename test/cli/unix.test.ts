@@ -40,7 +40,7 @@ describeKernel('struct-ops in a pipe whose reader goes away (| head -1): no EPIP
   const { pinDir } = pinScratch('swap_', ours);
 
   test.each([
-    [['--help']], [['types']], [['types', 'tcp_congestion_ops']], [['types', '-p']], [['show']], [['show', '-p']], [['dump', '-p']],
+    [['--help']], [['types']], [['types', 'tcp_congestion_ops']], [['types', '-p']], [['show', '-p']], [['dump', '-p']],
     [['inspect', fixture('cubic')]], [['inspect', fixture('cubic'), '-p']], [['gen', 'types', fixture('cubic')]], [['register', '--help']],
   ])('%j', async (args) => {
     const r = await withClosedStdout(args);
@@ -138,10 +138,17 @@ describeKernel('--json, -j and -p on every command; errors as bpftool\'s {"error
   });
 
   test('as nobody, a --pin error says permission, not "not on a BPF filesystem"', () => {
-    const r = cli(['unregister', '--pin', '/sys/fs/bpf/so9-x'], { unprivileged: true });
+    const dir = pinDir();
+    expect(cli(['register', fixture('swap_a'), '--map', 'swap_a', '--pin-dir', dir]).code).toBe(0);
+    // The pin directory is mode 0700 (root's): nobody can neither stat nor open the pin.
+    const r = cli(['unregister', '--pin', join(dir, 'swap_a')], { unprivileged: true });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/EACCES|EPERM/);
-    expect(r.stderr).not.toMatch(/not on a BPF filesystem/);
+    expect(r.stderr).not.toMatch(/not on a BPF filesystem|nothing is pinned/);
+    expect(existsSync(join(dir, 'swap_a'))).toBe(true);
+    const update = cli(['update', '--pin', join(dir, 'swap_a'), fixture('swap_a')], { unprivileged: true });
+    expect(update.code).toBe(1);
+    expect(update.stderr).not.toMatch(/not on a BPF filesystem|nothing is pinned/);
   });
 });
 

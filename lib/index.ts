@@ -17,7 +17,7 @@ import { installCompileCache } from './compile-cache';
 installCompileCache();
 
 export { openObject, BpfObject, BpfProgram, BpfMap, StructOpsMap, BpfLink, decodeValue } from './object';
-export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec } from './object';
+export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec, TestRunArg, TestRunOptions, TestRunResult } from './object';
 export { loadKernelBtf, Btf, BtfKind } from './btf';
 export type { BtfType } from './btf';
 export { BpfError, isBpfError } from './errors';

@@ -43,7 +43,7 @@ export class BpfObject {
       const bound = new Map([...s.programs].map(([member, prog]) => [member, this.programs.get(prog)!]));
       return [s.name, new StructOpsMap(s, bound, this)];
     }));
-    this.maps = new Map<string, BpfMap>(spec.maps.map((m) => [m.name, new BpfMap(m)]));
+    this.maps = new Map<string, BpfMap>(spec.maps.map((m) => [m.name, new BpfMap(m, true, spec.btf)]));
     for (const [name, map] of this.structOps) this.maps.set(name, map);
   }
 
@@ -69,6 +69,7 @@ export class BpfObject {
     this.#state = 'loading';
     for (const p of this.programs.values()) p.lock();
     for (const m of this.structOps.values()) m.lock();
+    for (const m of this.maps.values()) m.closeEdits();
     const kernel = new KernelBtfs();
     const plainMaps = new Map([...this.maps].filter(([, m]) => !(m instanceof StructOpsMap)));
     try {

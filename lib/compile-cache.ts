@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * A V8 code cache for this package's own modules, so a fresh process (every CLI run) does
  * not re-parse and re-compile ~130 modules and the functions they run: the cold open+load

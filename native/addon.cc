@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // struct_ops.node exports: bpf(cmd, attr, buffers), bpfAsync(cmd, attr, buffers), close(fd),
 // setsockopt/getsockopt limited to TCP_CONGESTION (sockopt.cc), map handles for one-syscall
 // element operations (map_handle.cc), ring buffers (ringbuf.cc) and map mmaps (mapped.cc).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // mapOpen(fd) -> {handle, type, keySize, valueSize, valueBytes, maxEntries, mapFlags,
 // mapExtra, possibleCpus}; mapElem(handle, cmd, key, value, flags) -> 0 | -errno;
 // mapBatch(handle, cmd, inBatch, outBatch, keys, values, count, elemFlags) -> [rc, count];

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // A map as the element, batch, ring buffer and mmap entry points see it: a private dup of
 // the caller's map fd plus the layout facts the bounds checks need, learned once when the
 // handle is opened. Every later element operation is then exactly one bpf() syscall, and

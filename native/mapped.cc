@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // mapMmap(mapHandle, length, addrHint: bigint) -> ArrayBuffer over a shared, writable
 // mapping of the map (BPF_MAP_TYPE_ARENA, BPF_F_MMAPABLE arrays); mapUnmap(ArrayBuffer).
 //

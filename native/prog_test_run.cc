@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // BPF_PROG_TEST_RUN checks the descriptor table cannot express.
 //
 // 1. data_out: with data_size_out == 0 the kernel copies its whole output (no size hint,

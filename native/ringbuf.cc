@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // BPF_MAP_TYPE_RINGBUF consumer and BPF_MAP_TYPE_USER_RINGBUF producer over the map's
 // mmapped pages.
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // First, so every module the CLI loads is compiled with the code cache (see compile-cache.ts).
 import { installCompileCache } from '../compile-cache';
 installCompileCache();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Typed access to the `elfy` package (plain JavaScript, no typings). elfy decodes the
  * ELF header and section header table; this file turns its string names back into the

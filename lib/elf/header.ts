@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Raw ELF header and section header checks, run before the bytes reach elfy: elfy 1.0.0
  * throws plain Errors, trusts e_shoff/e_shnum and reads 64-bit sh_addralign/sh_entsize

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Builds the ElfSection list from the validated raw headers and elfy's decoding. */
 
 import { malformed } from '../errors';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Typed keys and values of a map through the object's BTF. Decoding is the object's one
  * BTF reader (lib/object/decode.ts: ints as number, 64-bit as bigint, structs as objects);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * BpfMap: one map of an object, read and written from user space. Element operations go
  * through a map handle opened once per map (lib/sys/map-handle.ts), so each costs exactly

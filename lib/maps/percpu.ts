@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Per-CPU value layout: the syscall side of a per-CPU map holds one 8-byte aligned slot per possible CPU. */
 import { BpfMapType } from '../sys';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * `BpfProgram.testRun()`: turns Node-friendly options into a BPF_PROG_TEST_RUN call and
  * its result into Buffers. The u64 argument list form covers the program types whose

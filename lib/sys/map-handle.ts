@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Map handles: the addon's private copy of a map fd with the layout facts its bounds checks
  * need (type, key size, value bytes per element, per-CPU aware), learned once when the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * BPF_PROG_TEST_RUN: runs a loaded program once (or `repeat` times) on input the caller
  * gives, and returns what it produced. The addon checks every Buffer against the sizes in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import type { Command } from '../command';
 import { demoCommand } from './demo';
 import { dumpCommand } from './dump';

@@ -9,6 +9,7 @@ import { loadObjectSpec } from './open';
 import { KernelBtfs, type KernelBtfsOptions } from './load/kernel-btfs';
 import { loadObject } from './load';
 import { planLoad, type LoadPlan, type PlanLoadOptions } from './load/plan';
+import type { BpfLink } from './link';
 import { BpfMap } from './map';
 import { BpfProgram } from './program';
 import type { ObjectSpec } from './spec';
@@ -19,6 +20,13 @@ type State = 'opened' | 'loading' | 'loaded' | 'failed' | 'closed';
 /**
  * A BPF object file: its programs, maps and struct_ops variables. Opening reads only the
  * file; `load()` creates the kernel objects; `close()` releases every fd it owns.
+ *
+ * Lifetimes: the object owns every kernel object it created, including the registrations
+ * made by `attach()` on its struct_ops maps (as a libbpf skeleton owns its links). They
+ * last while the object is open, whether or not the caller keeps the returned
+ * {@link BpfLink}: the garbage collector never ends them. `close()` (or `using`) ends them,
+ * except what outlives the process by design: a pinned link, a legacy registration made
+ * with `persist` or of a pinned map.
  */
 export class BpfObject {
   readonly spec: ObjectSpec;
@@ -32,6 +40,8 @@ export class BpfObject {
   readonly warnings: string[];
   #state: State = 'opened';
   #owned: Fd[] = [];
+  /** Registrations made through this object's maps: kept alive by it, ended with it. */
+  #links = new Set<BpfLink>();
 
   /** @internal Use openObject(). */
   constructor(spec: ObjectSpec) {
@@ -172,7 +182,16 @@ export class BpfObject {
     }
   }
 
-  /** Releases every kernel object this object owns. Registered links are not affected. */
+  /** @internal Keeps a registration made by one of this object's maps (see the class comment). */
+  adopt(link: BpfLink): void {
+    for (const l of this.#links) if (l.closed) this.#links.delete(l);
+    this.#links.add(link);
+  }
+
+  /**
+   * Releases every kernel object this object owns, and ends the registrations it made
+   * (a pinned link, a `persist` or pinned-map legacy registration stay registered).
+   */
   close(): void {
     if (this.#state === 'closed') return;
     this.#release();
@@ -184,6 +203,8 @@ export class BpfObject {
   }
 
   #release(): void {
+    for (const link of this.#links) link.releaseWithObject();
+    this.#links.clear();
     for (const p of this.programs.values()) p.close();
     for (const m of this.maps.values()) m.close();
     for (const fd of this.#owned) fd.close();

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readObjectFile } from '../elf';
 import { BpfError } from '../errors';
 import type { Fd } from '../sys';
 import { decodeValue, DecodedValue } from './decode';
@@ -229,12 +229,7 @@ export async function openObject(source: string | Buffer, options: { name?: stri
     path = options.name ?? 'buffer.bpf.o';
   } else {
     path = source;
-    try {
-      data = await readFile(source);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-      throw new BpfError(`${source}: cannot read object file: ${(err as Error).message}`, { code, object: source, cause: err });
-    }
+    data = readObjectFile(source);
   }
   return new BpfObject(loadObjectSpec(data, path));
 }

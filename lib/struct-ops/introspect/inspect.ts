@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { BtfComposite } from '../../btf';
-import { BpfError, isBpfError } from '../../errors';
+import { isBpfError } from '../../errors';
+import { readObjectFile } from '../../elf';
 import { loadObjectSpec } from '../../object/open';
 import { KernelBtfs } from '../../object/load/kernel-btfs';
 import { resolveKsyms } from '../../object/load/ksyms';
@@ -96,13 +96,7 @@ export interface InspectReport {
  * for (const i of report.issues) console.log(i.severity, i.message);
  */
 export function inspectObject(path: string): InspectReport {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new BpfError(`cannot read ${path}: ${code}`, { code, object: path, cause: err, hint: 'check the path and that the file is readable' });
-  }
+  const data = readObjectFile(path);
   const spec = loadObjectSpec(data, path);
   const kernel = new KernelBtfs();
   const issues: InspectIssue[] = [];

@@ -170,7 +170,7 @@ export class BpfObject {
           code: 'ENOENT', object: this.name, section, hint: `variables: ${vars.map((x) => x.v.name).join(', ')}`,
         });
       }
-      const layout = valueLayout(this.spec.btf, v.v.type, name, v.offset);
+      const layout = valueLayout(this.spec.btf, v.v.type, name, v.offset, map.spec.initialData.length);
       try {
         writeMember(layout, map.spec.initialData, value);
       } catch (err) {

@@ -149,7 +149,7 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
       object: owner.spec.path ?? owner.spec.name,
       typeName: btf.typeName(this.structOps.typeId).replace(/^struct /, ''),
       data: this.structOps.data,
-      members: shadowLayout(btf, this.structOps.typeId),
+      members: shadowLayout(btf, this.structOps.typeId, this.structOps.data.length),
       bindings: this.#programs,
       locked: () => this.#locked,
       owns: (p): p is BpfProgram => typeof (p as BpfProgram | null)?.name === 'string' && owner.programs.get((p as BpfProgram).name) === p,

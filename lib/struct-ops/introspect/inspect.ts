@@ -7,6 +7,7 @@ import { KernelBtfs } from '../../object/load/kernel-btfs';
 import { resolveKsyms } from '../../object/load/ksyms';
 import type { ObjectSpec, StructOpsSpec } from '../../object/spec';
 import { findKernelStructOps, type KernelStructOps } from '../kernel-type';
+import { checkFamilyRules, familyCheckInput } from '../family-rules';
 import { planStructOps } from '../plan';
 import { functionPointerProto } from './declare';
 
@@ -139,6 +140,13 @@ function inspectStructOps(spec: ObjectSpec, s: StructOpsSpec, kernel: KernelBtfs
     });
   } else {
     checkPlan(spec, s, kt, object, issues, severity, suffix);
+  }
+  // The same rules load() applies; inspect lists them all, including register-time ones.
+  for (const v of checkFamilyRules(familyCheckInput(spec.btf, s, s.programs.keys(), spec.license))) {
+    issues.push({
+      severity, map: s.name, message: `struct_ops ${s.name}: ${v.member !== undefined ? `member ${v.member}: ` : ''}${v.why}${suffix}`,
+      hint: v.hint, ...(v.member !== undefined ? { member: v.member } : {}),
+    });
   }
   return {
     name: s.name, section: s.section, link: s.link, autocreate: s.autocreate,

@@ -53,17 +53,18 @@ export const MAX_OBJECT_FILE = 256 << 20;
  * {@link MAX_OBJECT_FILE}. The size is taken from fstat of the opened fd, and exactly
  * that many bytes are read, so a file that grows meanwhile cannot grow the buffer.
  *
+ * @param cannotRead - the message for a file that cannot be opened or read, given the errno code
  * @throws BpfError with the errno code (ENOENT, EACCES, ...), EINVAL for a non-regular
  *   file, EFBIG for a file over the limit
  */
-export function readObjectFile(path: string): Buffer {
+export function readObjectFile(path: string, cannotRead = (code: string) => `${path}: cannot read object file: ${code}`): Buffer {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new BpfError(`cannot read ${path}: ${code}`, { code, object: path, cause: err, hint: 'check the path and that the file is readable' });
+    throw new BpfError(cannotRead(code), { code, object: path, cause: err, hint: 'check the path and that the file is readable' });
   }
   try {
     const st = fstatSync(fd);
@@ -88,7 +89,7 @@ export function readObjectFile(path: string): Buffer {
   } catch (err) {
     if (err instanceof BpfError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new BpfError(`cannot read ${path}: ${code}`, { code, object: path, cause: err });
+    throw new BpfError(cannotRead(code), { code, object: path, cause: err });
   } finally {
     closeSync(fd);
   }

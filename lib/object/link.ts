@@ -1,6 +1,6 @@
 import { BpfError } from '../errors';
 import {
-  BpfAttachType, BpfLinkType, Fd, LinkInfo, linkCreate, linkDetach, linkGetInfo, linkUpdate, mapUpdateElem,
+  BpfAttachType, BpfLinkType, Fd, LinkInfo, linkCreate, linkDetach, linkGetInfo, linkUpdate, mapDeleteElem, mapUpdateElem,
 } from '../sys';
 import { LegacyRegistration } from './legacy-registration';
 import { withRegistrationHint } from './link-hints';
@@ -70,7 +70,20 @@ export class BpfLink {
     }
     try {
       setValue(map);
-      if (!map.isLink) return new BpfLink(map, undefined, new LegacyRegistration(map, options.persist === true));
+      if (!map.isLink) {
+        try {
+          return new BpfLink(map, undefined, new LegacyRegistration(map, options.persist === true));
+        } catch (err) {
+          // Registered, but its handle could not be made (e.g. ENOMEM reading the map id):
+          // undo it, so a failed attach() never leaves a registration behind.
+          try {
+            mapDeleteElem(map.fd, KEY0);
+          } catch {
+            // nothing more to do: the original error is what the caller needs
+          }
+          throw err;
+        }
+      }
       const fd = linkCreate({ mapFd: map.fd, attachType: BpfAttachType.STRUCT_OPS });
       return new BpfLink(map, fd, undefined);
     } catch (err) {

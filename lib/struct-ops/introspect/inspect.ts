@@ -97,7 +97,7 @@ export interface InspectReport {
  * for (const i of report.issues) console.log(i.severity, i.message);
  */
 export function inspectObject(path: string): InspectReport {
-  const data = readObjectFile(path);
+  const data = readObjectFile(path, (code) => `cannot read ${path}: ${code}`);
   const spec = loadObjectSpec(data, path);
   const kernel = new KernelBtfs();
   const issues: InspectIssue[] = [];

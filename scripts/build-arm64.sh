@@ -52,5 +52,9 @@ for lib in $needed; do
     *) die "$addon needs $lib (only libc, libm, libstdc++ and libgcc_s are allowed)" ;;
   esac
 done
-log "$(file -b "$addon" | cut -d, -f1-2); needs: ${needed% }; built in $((SECONDS - start)) s"
+# glibc >= 2.28 must load it (as for linux-x64): no symbol version newer than GLIBC_2.28.
+newest=$(aarch64-linux-gnu-readelf -W --dyn-syms "$addon" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n1)
+[ -n "$newest" ] || die "$addon: no GLIBC symbol versions found"
+[ "$(printf '%s\n2.28\n' "$newest" | sort -V | tail -n1)" = "2.28" ] || die "$addon needs GLIBC_$newest; it must run on glibc 2.28"
+log "$(file -b "$addon" | cut -d, -f1-2); needs: ${needed% }, GLIBC_$newest at most; built in $((SECONDS - start)) s"
 echo "$addon"

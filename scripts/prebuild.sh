@@ -30,4 +30,13 @@ if [ -x scripts/build-arm64.sh ] || [ -f scripts/build-arm64.sh ]; then
 else
   echo "prebuild: scripts/build-arm64.sh missing; packing linux-x64 only" >&2
 fi
+# Portability: glibc >= 2.28 (RHEL 8, Debian 10, Ubuntu 20.04) must load every prebuild,
+# so no versioned symbol may be newer than GLIBC_2.28 (test/unit/module/glibc.test.ts too).
+for addon in prebuilds/*/struct_ops.node; do
+  newest="$(objdump -T "$addon" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n1)"
+  [ -n "$newest" ] || die "$addon: no GLIBC symbol versions found (objdump -T)"
+  if [ "$(printf '%s\n2.28\n' "$newest" | sort -V | tail -n1)" != "2.28" ]; then
+    die "$addon needs GLIBC_$newest; prebuilds must run on glibc 2.28"
+  fi
+done
 ls -l prebuilds/*/struct_ops.node

@@ -100,7 +100,8 @@ export class Btf {
     let names: NameLookup;
     if (regions && 'index' in regions) {
       const table = new IndexedTable(
-        data, hdr.typeStart, hdr.typeLen, this.startId, this.name, regions.types, regions.index, regions.onStale);
+        data, hdr.typeStart, hdr.typeLen, this.startId, this.name, regions.types, regions.strings, regions.index,
+        regions.onStale);
       this.table = table;
       names = new IndexedNames(table, strings, regions.index);
       this.flavored = regions.index.flavored;
@@ -323,7 +324,9 @@ export class Btf {
    */
   stringsWithPrefix(prefix: string): string[] {
     // A name index lists every string with a flavor separator, so those need no search.
-    if (this.flavored !== undefined && prefix.includes('___')) return this.flavored.filter((s) => s.startsWith(prefix));
+    // A cached index may have been replaced by one rebuilt from the blob: ask the table.
+    const flavored = this.table instanceof IndexedTable ? this.table.index.flavored : this.flavored;
+    if (flavored !== undefined && prefix.includes('___')) return flavored.filter((s) => s.startsWith(prefix));
     return this.ctx.strings.stringsWithPrefix(prefix);
   }
 

@@ -5,7 +5,7 @@
  * referenced type ids and kind-specific fields.
  */
 import { malformed } from '../errors';
-import { BTF_TYPE_HEADER_SIZE, kindName } from './kinds';
+import { BTF_TYPE_HEADER_SIZE, intProblem, kindName } from './kinds';
 import type { StringTable } from './strings';
 import {
   BtfKind,
@@ -35,8 +35,6 @@ export interface DecodeContext {
 /** The void type (id 0), shared because it carries nothing. */
 export const VOID_TYPE: BtfType = Object.freeze({ id: 0, kind: BtfKind.UNKN, nameOff: 0, name: '' }) as BtfType;
 
-/** Bits of INT data that carry nothing (between BITS and OFFSET, above ENCODING). */
-const INT_RESERVED = 0xf000ff00;
 
 /**
  * Decodes the record with the given id starting at `off`.
@@ -68,9 +66,8 @@ export function decodeType(ctx: DecodeContext, id: number, off: number): BtfType
       const bits32 = words[(p - ts) >>> 2];
       const bits = bits32 & 0xff;
       const bitOffset = (bits32 >>> 16) & 0xff;
-      if ((bits32 & INT_RESERVED) !== 0 || bits > 128 || bitOffset + bits > sizeType * 8) {
-        throw bad(ctx, id, p, `int data 0x${bits32.toString(16)} invalid for size ${sizeType}`);
-      }
+      const problem = intProblem(sizeType, bits32);
+      if (problem !== undefined) throw bad(ctx, id, p, problem);
       return { id, kind, nameOff, name, size: sizeType, encoding: bits32 >>> 24, bitOffset, bits };
     }
     case BtfKind.PTR:
@@ -102,6 +99,10 @@ export function decodeType(ctx: DecodeContext, id: number, off: number): BtfType
         const type = words[(m + 4 - ts) >>> 2];
         const raw = words[(m + 8 - ts) >>> 2];
         if (type >= typeCount) refError(ctx, type, id, m + 4);
+        // btf_struct_check_meta: no member may start past the end of its struct.
+        if (Math.ceil((kflag ? raw & 0xffffff : raw) / 8) > sizeType) {
+          throw bad(ctx, id, m + 8, `member ${i} offset ${kflag ? raw & 0xffffff : raw} bits exceeds the struct size ${sizeType}`);
+        }
         members[i] = {
           nameOff: mNameOff,
           name: mNameOff === 0 ? '' : strings.has(mNameOff) ? strings.stringAt(mNameOff, id) : str(ctx, mNameOff, id, m),

@@ -2,22 +2,39 @@
 /**
  * The boot-scoped on-disk cache of the kernel BTF's {@link VmlinuxIndex}: one file,
  * `/run/struct-ops/vmlinux.idx` by default (a tmpfs, emptied at boot), keyed by the boot
- * id and the BTF's size, header and first page. Writes are atomic (temporary file, then
- * rename); a file that is unreadable, foreign-owned, writable by others, for another key or
- * corrupt is ignored. Nothing here throws: without a usable cache, BTF is read as before.
+ * id and the BTF's size, header and first page.
+ *
+ * Trust: the directory is used only when every directory on its path is writable by the
+ * running user alone (root: root alone), checked on fds opened without following symlinks
+ * (trusted-dir.ts); the file is opened relative to that fd, without following a symlink,
+ * and must be a regular file of a trusted owner that nobody else may write. Unprivileged
+ * processes read a root-built index (0644 in a 0755 directory) but never write one there.
+ * Anything else is ignored and nothing is written. Even a trusted file is only a hint:
+ * every id it yields is proven against the real BTF (indexed.ts).
+ *
+ * Size and eviction: one file, at most {@link MAX_INDEX_FILE} bytes; an index for another
+ * boot or kernel is replaced by the first process that may write; temporary files that a
+ * killed writer left behind are removed by the next writer.
+ *
+ * Writes are atomic (temporary file, then rename, both inside the checked directory).
+ * Nothing here throws: without a usable cache, BTF is read as before.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { effectiveUid, openTrustedDir, trustedEntry, type TrustedDir } from './trusted-dir';
 import { VmlinuxIndex, type IndexKey } from './vmlinux-index';
 
 /** Where the cache lives unless `STRUCT_OPS_BTF_CACHE` says otherwise. */
 export const DEFAULT_CACHE_DIR = '/run/struct-ops';
 const FILE_NAME = 'vmlinux.idx';
 const BOOT_ID = '/proc/sys/kernel/random/boot_id';
-/** Far larger than any real index (~0.6 MB for 125k types); a bigger file is not ours. */
-const MAX_FILE = 64 << 20;
+/** Far larger than any real index (~0.45 MB for 125k types); a bigger file is not ours. */
+export const MAX_INDEX_FILE = 16 << 20;
+/** A temporary file older than this was left by a writer that died. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+const TEMP_PREFIX = `.${FILE_NAME}.`;
 
 /** Where to keep the index and what to key it by. */
 export interface IndexCacheOptions {
@@ -67,25 +84,29 @@ export function indexKey(opts: IndexCacheOptions, fileSize: number, head: Buffer
   };
 }
 
-/** Path of the cache file. */
+/** Path of the cache file (for messages and tests; the cache itself never opens it by path). */
 export function cachePath(opts: IndexCacheOptions): string {
-  return join(opts.dir, FILE_NAME);
+  return `${opts.dir.replace(/\/+$/, '')}/${FILE_NAME}`;
 }
 
 /**
  * Reads and checks the cached index. Returns undefined when there is none, or it is not
- * trustworthy (owned by someone else, writable by group or others) or not valid for `key`.
+ * trustworthy (see the file comment) or not valid for `key`.
  */
 export function loadIndex(opts: IndexCacheOptions, key: IndexKey, typeWords: number, firstId: number): VmlinuxIndex | undefined {
+  const dir = openTrustedDir(opts.dir);
+  if (!dir) return undefined;
   let fd: number;
   try {
-    fd = openSync(cachePath(opts), 'r');
+    // O_NONBLOCK: a FIFO planted under the name must not block the open.
+    fd = openSync(dir.path(FILE_NAME), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
+    dir.close();
     return undefined;
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_FILE || !trusted(st) || !trusted(statSync(opts.dir))) return undefined;
+    if (!st.isFile() || st.nlink !== 1 || st.size > MAX_INDEX_FILE || !trustedEntry(st)) return undefined;
     const buf = Buffer.allocUnsafeSlow(st.size);
     let pos = 0;
     while (pos < buf.length) {
@@ -98,18 +119,23 @@ export function loadIndex(opts: IndexCacheOptions, key: IndexKey, typeWords: num
     return undefined;
   } finally {
     closeSync(fd);
+    dir.close();
   }
 }
 
 /** Writes the index atomically. Returns false (and leaves no file behind) when it cannot. */
 export function storeIndex(opts: IndexCacheOptions, key: IndexKey, index: VmlinuxIndex): boolean {
-  const tmp = join(opts.dir, `.${FILE_NAME}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  const dir = openTrustedDir(opts.dir, true);
+  if (!dir) return false;
+  const tmp = dir.path(`${TEMP_PREFIX}${process.pid}.${randomBytes(6).toString('hex')}`);
   try {
-    mkdirSync(opts.dir, { recursive: true, mode: 0o755 });
-    if (!trusted(statSync(opts.dir))) return false;
-    // 'wx' never follows or reuses an existing file; readers only ever see a complete one.
-    writeFileSync(tmp, index.serialize(key), { mode: 0o644, flag: 'wx' });
-    renameSync(tmp, cachePath(opts));
+    if (!dir.writable) return false;
+    evictTemporaries(dir);
+    const bytes = index.serialize(key);
+    if (bytes.length > MAX_INDEX_FILE) return false;
+    // 'wx' (O_CREAT|O_EXCL) never follows or reuses an existing file; readers only ever see a complete one.
+    writeFileSync(tmp, bytes, { mode: 0o644, flag: 'wx' });
+    renameSync(tmp, dir.path(FILE_NAME));
     return true;
   } catch {
     try {
@@ -118,40 +144,64 @@ export function storeIndex(opts: IndexCacheOptions, key: IndexKey, index: Vmlinu
       // nothing was created
     }
     return false;
+  } finally {
+    dir.close();
+  }
+}
+
+/** Removes temporary files of writers that died (older than {@link STALE_TEMP_MS}). */
+function evictTemporaries(dir: TrustedDir): void {
+  let names: string[];
+  try {
+    names = readdirSync(`/proc/self/fd/${dir.fd}`);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.startsWith(TEMP_PREFIX)) continue;
+    try {
+      const st = lstatSync(dir.path(name), { throwIfNoEntry: false });
+      if (st && now - st.mtimeMs > STALE_TEMP_MS) unlinkSync(dir.path(name));
+    } catch {
+      // raced with its writer, or not ours
+    }
   }
 }
 
 /**
  * Whether {@link storeIndex} could plausibly succeed: the directory, or the closest
- * ancestor that exists, is a directory we may write to.
+ * ancestor that exists, is trusted along its path and writable by us.
  */
 export function canStore(opts: IndexCacheOptions): boolean {
-  for (let dir = opts.dir, up = ''; dir !== up; up = dir, dir = dirname(dir)) {
-    let st;
-    try {
-      st = statSync(dir);
-    } catch {
-      continue; // missing: look at the parent
+  const euid = effectiveUid();
+  for (let d = opts.dir, up = ''; d !== up; up = d, d = dirname(d)) {
+    const dir = openTrustedDir(d);
+    if (!dir) {
+      // Missing: try the parent; present but untrusted: no.
+      try {
+        statSync(d);
+        return false;
+      } catch {
+        continue;
+      }
     }
-    if (!st.isDirectory()) return false;
-    const uid = process.geteuid?.() ?? -1;
-    // Root may write anywhere; others need to own the directory.
-    return uid === 0 || st.uid === uid;
+    const ok = dir.writable && (euid === 0 || fstatSync(dir.fd).uid === euid);
+    dir.close();
+    return ok;
   }
   return false;
 }
 
 /** Removes the cache file (an index the BTF contradicted). Errors are ignored. */
 export function dropIndex(opts: IndexCacheOptions): void {
+  const dir = openTrustedDir(opts.dir);
+  if (!dir) return;
   try {
-    unlinkSync(cachePath(opts));
+    if (dir.writable) unlinkSync(dir.path(FILE_NAME));
   } catch {
     // already gone, or not ours to remove
+  } finally {
+    dir.close();
   }
-}
-
-/** Owned by root or by us, and not writable by group or others. */
-function trusted(st: { uid: number; mode: number }): boolean {
-  const uid = process.geteuid?.() ?? -1;
-  return (st.uid === 0 || st.uid === uid) && (st.mode & 0o022) === 0;
 }

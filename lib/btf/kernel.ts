@@ -164,7 +164,11 @@ function withIndex(path: string, data: Buffer, hdr: BtfHeader, cache: IndexCache
       types: file.range(hdr.typeStart, hdr.typeStart + hdr.typeLen),
       strings: file.range(hdr.strStart, hdr.strStart + hdr.strLen),
       index,
-      onStale: () => dropIndex(cache),
+      // The blob contradicted the cached index: replace it by the one rebuilt from the blob.
+      onStale: (rebuilt) => {
+        dropIndex(cache);
+        if (canStore(cache)) storeIndex(cache, key, rebuilt);
+      },
     }, { name: 'vmlinux' });
   }
   if (!canStore(cache)) return undefined;

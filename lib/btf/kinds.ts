@@ -111,3 +111,23 @@ export function vlenAllowed(kind: BtfKind): boolean {
       return false;
   }
 }
+
+/** Bits of INT data that carry nothing (between BITS and OFFSET, above ENCODING). */
+const INT_RESERVED = 0xf000ff00;
+/** BTF_INT_SIGNED, BTF_INT_CHAR, BTF_INT_BOOL: the kernel accepts at most one of them. */
+const INT_ENCODINGS = new Set([0, 1, 2, 4]);
+
+/**
+ * Why an INT record of byte size `size` with data word `data` is one the kernel refuses
+ * (btf_int_check_meta), or undefined when it is valid: size 1, 2, 4, 8 or 16; 128
+ * bits at most that, with their offset, fit the size; one encoding at most; no reserved bits.
+ */
+export function intProblem(size: number, data: number): string | undefined {
+  const bits = data & 0xff;
+  const bitOffset = (data >>> 16) & 0xff;
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8 && size !== 16) return `int size ${size} is not 1, 2, 4, 8 or 16`;
+  if ((data & INT_RESERVED) !== 0) return `int data 0x${data.toString(16)} has reserved bits set`;
+  if (bits > 128 || bitOffset + bits > size * 8) return `int data 0x${data.toString(16)} invalid for size ${size}`;
+  if (!INT_ENCODINGS.has(data >>> 24)) return `int encoding ${data >>> 24} is not signed, char or bool`;
+  return undefined;
+}

@@ -8,10 +8,9 @@
  * that decodes fine only costs that decode.
  */
 import type { TypeTable } from './type-table';
+import { intProblem } from './kinds';
 import { BtfKind } from './types';
 
-/** Bits of INT data that carry nothing (as in decode.ts). */
-const INT_RESERVED = 0xf000ff00;
 
 /**
  * Returns the index of the first record at or after `from` that decodeType might reject,
@@ -31,9 +30,7 @@ export function firstSuspect(table: TypeTable, from: number, typeCount: number, 
     if (w[at] >= stringsLength) return i;
     switch ((info >>> 24) & 0x1f) {
       case BtfKind.INT: {
-        const bits32 = w[p];
-        const bits = bits32 & 0xff;
-        if ((bits32 & INT_RESERVED) !== 0 || bits > 128 || ((bits32 >>> 16) & 0xff) + bits > sizeType * 8) return i;
+        if (intProblem(sizeType, w[p]) !== undefined) return i;
         break;
       }
       case BtfKind.PTR:
@@ -53,6 +50,7 @@ export function firstSuspect(table: TypeTable, from: number, typeCount: number, 
       case BtfKind.UNION:
         for (let m = p, end = p + 3 * vlen; m < end; m += 3) {
           if (w[m] >= stringsLength || w[m + 1] >= typeCount) return i;
+          if (Math.ceil((info >= 0x80000000 ? w[m + 2] & 0xffffff : w[m + 2]) / 8) > sizeType) return i;
         }
         break;
       case BtfKind.ENUM:

@@ -7,3 +7,4 @@
 export * from './types';
 export { ElfFile, parseElf } from './elf-file';
 export { EM_BPF, ET_REL } from './header';
+export { MAX_OBJECT_FILE, readObjectFile } from './read';

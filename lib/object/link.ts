@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../errors';
 import {
-  BpfAttachType, BpfLinkType, Fd, LinkInfo, linkCreate, linkDetach, linkGetInfo, linkUpdate, mapUpdateElem,
+  BpfAttachType, BpfLinkType, Fd, LinkInfo, linkCreate, linkDetach, linkGetInfo, linkUpdate, mapDeleteElem, mapUpdateElem,
 } from '../sys';
 import { LegacyRegistration } from './legacy-registration';
 import { withRegistrationHint } from './link-hints';
@@ -36,8 +36,9 @@ const KEY0 = Buffer.alloc(4);
  *
  * - `.struct_ops.link` maps: a BPF link (BPF_LINK_CREATE). The registration lasts while a
  *   reference holds the link: this handle's fd or a pin. It ends when the last one goes,
- *   also when the process crashes or is killed, so links are crash-safe. Keep a reference:
- *   a link handle that is garbage collected closes its fd.
+ *   also when the process crashes or is killed, so links are crash-safe. The object that
+ *   created the link owns it: the registration lasts while the object is open, even when
+ *   this handle is dropped, and ends with `obj.close()` unless the link is pinned.
  * - `.struct_ops` (legacy) maps: the map itself is registered (BPF_MAP_UPDATE_ELEM) and
  *   stays so until its element is deleted. `close()` does that; without `persist` (or a
  *   pinned map) a process 'exit' hook does it too. SIGKILL (or any signal the process
@@ -70,7 +71,20 @@ export class BpfLink {
     }
     try {
       setValue(map);
-      if (!map.isLink) return new BpfLink(map, undefined, new LegacyRegistration(map, options.persist === true));
+      if (!map.isLink) {
+        try {
+          return new BpfLink(map, undefined, new LegacyRegistration(map, options.persist === true));
+        } catch (err) {
+          // Registered, but its handle could not be made (e.g. ENOMEM reading the map id):
+          // undo it, so a failed attach() never leaves a registration behind.
+          try {
+            mapDeleteElem(map.fd, KEY0);
+          } catch {
+            // nothing more to do: the original error is what the caller needs
+          }
+          throw err;
+        }
+      }
       const fd = linkCreate({ mapFd: map.fd, attachType: BpfAttachType.STRUCT_OPS });
       return new BpfLink(map, fd, undefined);
     } catch (err) {
@@ -218,6 +232,20 @@ export class BpfLink {
   }
 
   [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * @internal Called by the owning object's close(): ends what only this handle keeps.
+   * A link fd is closed (a pin still holds the link); a legacy registration ends unless it
+   * is kept (`persist`, or a pinned map), which is then simply left registered.
+   */
+  releaseWithObject(): void {
+    if (this.#closed) return;
+    if (this.#legacy?.kept) {
+      this.#closed = true;
+      return;
+    }
     this.close();
   }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { readFile } from 'node:fs/promises';
+import { readObjectFile } from '../elf';
 import { BpfError } from '../errors';
 import type { Fd } from '../sys';
 import { decodeValue, DecodedValue } from './decode';
@@ -14,6 +14,7 @@ import { KernelBtfs, type KernelBtfsOptions } from './load/kernel-btfs';
 import { loadObject } from './load';
 import { buildKconfigValue } from './load/kconfig';
 import { planLoad, type LoadPlan, type PlanLoadOptions } from './load/plan';
+import type { BpfLink } from './link';
 import { BpfMap } from './map';
 import { BpfProgram } from './program';
 import type { ObjectSpec } from './spec';
@@ -24,6 +25,13 @@ type State = 'opened' | 'loading' | 'loaded' | 'failed' | 'closed';
 /**
  * A BPF object file: its programs, maps and struct_ops variables. Opening reads only the
  * file; `load()` creates the kernel objects; `close()` releases every fd it owns.
+ *
+ * Lifetimes: the object owns every kernel object it created, including the registrations
+ * made by `attach()` on its struct_ops maps (as a libbpf skeleton owns its links). They
+ * last while the object is open, whether or not the caller keeps the returned
+ * {@link BpfLink}: the garbage collector never ends them. `close()` (or `using`) ends them,
+ * except what outlives the process by design: a pinned link, a legacy registration made
+ * with `persist` or of a pinned map.
  */
 export class BpfObject {
   readonly spec: ObjectSpec;
@@ -37,6 +45,8 @@ export class BpfObject {
   readonly warnings: string[];
   #state: State = 'opened';
   #owned: Fd[] = [];
+  /** Registrations made through this object's maps: kept alive by it, ended with it. */
+  #links = new Set<BpfLink>();
 
   /** @internal Use openObject(). */
   constructor(spec: ObjectSpec) {
@@ -190,7 +200,7 @@ export class BpfObject {
           code: 'ENOENT', object: this.name, section, hint: `variables: ${vars.map((x) => x.v.name).join(', ')}`,
         });
       }
-      const layout = valueLayout(this.spec.btf, v.v.type, name, v.offset);
+      const layout = valueLayout(this.spec.btf, v.v.type, name, v.offset, data.length);
       let input = value;
       const wrap = (layout.kind === 'int' || layout.kind === 'enum') && !layout.signed && layout.size === 8;
       if (wrap && (typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value)))) {
@@ -265,7 +275,16 @@ export class BpfObject {
     map.editableData(size);
   }
 
-  /** Releases every kernel object this object owns. Registered links are not affected. */
+  /** @internal Keeps a registration made by one of this object's maps (see the class comment). */
+  adopt(link: BpfLink): void {
+    for (const l of this.#links) if (l.closed) this.#links.delete(l);
+    this.#links.add(link);
+  }
+
+  /**
+   * Releases every kernel object this object owns, and ends the registrations it made
+   * (a pinned link, a `persist` or pinned-map legacy registration stay registered).
+   */
   close(): void {
     if (this.#state === 'closed') return;
     this.#release();
@@ -277,6 +296,8 @@ export class BpfObject {
   }
 
   #release(): void {
+    for (const link of this.#links) link.releaseWithObject();
+    this.#links.clear();
     for (const p of this.programs.values()) p.close();
     for (const m of this.maps.values()) m.close();
     for (const fd of this.#owned) fd.close();
@@ -301,12 +322,7 @@ export async function openObject(source: string | Buffer, options: { name?: stri
     path = options.name ?? 'buffer.bpf.o';
   } else {
     path = source;
-    try {
-      data = await readFile(source);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-      throw new BpfError(`${source}: cannot read object file: ${(err as Error).message}`, { code, object: source, cause: err });
-    }
+    data = readObjectFile(source);
   }
   return new BpfObject(loadObjectSpec(data, path));
 }

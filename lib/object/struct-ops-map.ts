@@ -14,6 +14,8 @@ export interface StructOpsOwner {
   readonly spec: { readonly btf: Btf; readonly name: string; readonly path?: string };
   readonly programs: ReadonlyMap<string, BpfProgram>;
   readonly structOps: ReadonlyMap<string, StructOpsMap>;
+  /** Keeps a registration this map made, so it lives (and ends) with the object. */
+  adopt?(link: BpfLink): void;
 }
 
 /**
@@ -100,13 +102,21 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
    * legacy `.struct_ops` maps register with BPF_MAP_UPDATE_ELEM and stay registered until
    * `link.close()` deletes the element, or this process exits (unless `persist` or pinned).
    *
+   * Lifetime: the object owns the returned link, like a libbpf skeleton owns its links.
+   * It stays registered while the object is open even if the caller drops the handle (the
+   * garbage collector never ends it), and ends with `obj.close()` unless something else
+   * keeps it: a pin (links), or `persist`/a pinned map (legacy). `link.close()` ends it
+   * earlier.
+   *
    * @throws {BpfError} e.g. EEXIST when a TCP congestion control of the same name exists.
    * @example
    * const link = await obj.structOps.get('mycc')!.attach();
    * link.close();
    */
   async attach(options: AttachOptions = {}): Promise<BpfLink> {
-    return BpfLink.attach(this, options);
+    const link = BpfLink.attach(this, options);
+    this.#owner.adopt?.(link);
+    return link;
   }
 
   /** True once pin() succeeded: a legacy registration of a pinned map outlives the process. */
@@ -141,7 +151,7 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
       object: owner.spec.path ?? owner.spec.name,
       typeName: btf.typeName(this.structOps.typeId).replace(/^struct /, ''),
       data: this.structOps.data,
-      members: shadowLayout(btf, this.structOps.typeId),
+      members: shadowLayout(btf, this.structOps.typeId, this.structOps.data.length),
       bindings: this.#programs,
       locked: () => this.#locked,
       owns: (p): p is BpfProgram => typeof (p as BpfProgram | null)?.name === 'string' && owner.programs.get((p as BpfProgram).name) === p,

@@ -9,6 +9,8 @@ export interface FuzzReport {
   target: string;
   iterations: number;
   bpfErrors: number;
+  /** Inputs the target accepted. */
+  accepted: number;
   slowest: number;
   failures: { input: string; error: string }[];
 }
@@ -24,7 +26,7 @@ export const MAX_INPUT_MS = 1000;
  */
 export function fuzz(target: FuzzTarget, iterations: number, seed: number, save = true): FuzzReport {
   const rng = new Rng(seed);
-  const report: FuzzReport = { target: target.name, iterations, bpfErrors: 0, slowest: 0, failures: [] };
+  const report: FuzzReport = { target: target.name, iterations, bpfErrors: 0, accepted: 0, slowest: 0, failures: [] };
   for (let i = 0; i < iterations; i++) {
     const k = rng.below(target.seeds.length);
     const other = target.seeds[rng.below(target.seeds.length)];
@@ -33,6 +35,7 @@ export function fuzz(target: FuzzTarget, iterations: number, seed: number, save 
     let failure: string | undefined;
     try {
       target.run(input);
+      report.accepted++;
     } catch (err) {
       if (isBpfError(err)) report.bpfErrors++;
       else failure = `${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`;

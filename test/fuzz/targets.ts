@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Btf, parseBtfExt } from '../../lib/btf';
 import { applyCoreRelocations } from '../../lib/core';
 import { parseElf } from '../../lib/elf';
-import { loadObjectSpec } from '../../lib/object';
+import { BpfObject, loadObjectSpec } from '../../lib/object';
+import { generateTypes } from '../../lib/cli/gen/types';
 import { INSN_SIZE } from '../../lib/object/insn';
 import { findKernelStructOps } from '../../lib/struct-ops/kernel-type';
 import { planStructOps } from '../../lib/struct-ops/plan';
@@ -76,7 +77,33 @@ export function fuzzTargets(kernel: Btf | undefined): FuzzTarget[] {
     },
     { name: 'openObject', seeds: objects, hotspots: hot(['.BTF', '.BTF.ext', '.symtab', '.struct_ops', '.struct_ops.link']), run: (b) => void loadObjectSpec(b, 'fuzz.bpf.o') },
   ];
+  const structOpsSeeds = objects.filter((o) => {
+    try {
+      return loadObjectSpec(o, 'seed.bpf.o').structOps.length > 0;
+    } catch {
+      return false;
+    }
+  });
+  const structOpsHot = structOpsSeeds.map((o) => ['.BTF', '.struct_ops', '.struct_ops.link', '.symtab'].flatMap((n) => sectionRange(o, n) ?? []));
+  targets.push(
+    { name: 'shadow', seeds: structOpsSeeds, hotspots: structOpsHot, run: (b) => exerciseShadow(b) },
+    { name: 'gen-types', seeds: structOpsSeeds, hotspots: structOpsHot, run: (b) => void generateTypes(new BpfObject(loadObjectSpec(b, 'fuzz.bpf.o'))) },
+  );
   if (kernel) {
+    targets.push({
+      name: 'planLoad',
+      seeds: structOpsSeeds,
+      hotspots: structOpsSeeds.map((o) => ['.BTF', '.BTF.ext', '.symtab', '.rel.struct_ops', '.rel.struct_ops.link', '.struct_ops', '.struct_ops.link']
+        .flatMap((n) => sectionRange(o, n) ?? [])),
+      run: (b) => {
+        const obj = new BpfObject(loadObjectSpec(b, 'fuzz.bpf.o'));
+        try {
+          obj.planLoad();
+        } finally {
+          obj.close();
+        }
+      },
+    });
     targets.push({
       name: 'match+core',
       seeds: objects,
@@ -111,5 +138,18 @@ function matchAndRelocate(input: Buffer, kernel: Btf): void {
       .filter((r) => r.insnOff >= start && r.insnOff < end)
       .map((r) => ({ ...r, insnOff: r.insnOff - start }));
     if (relos.length > 0) applyCoreRelocations(code, relos, spec.btf, [kernel], { program: fn.name, section: fn.section });
+  }
+}
+
+/** Every way a user touches a shadow value: keys, reads, writes of what was read, spreading. */
+function exerciseShadow(input: Buffer): void {
+  const obj = new BpfObject(loadObjectSpec(input, 'fuzz.bpf.o'));
+  for (const map of obj.structOps.values()) {
+    const value = map.value as Record<string, unknown>;
+    for (const key of Object.keys(value)) {
+      const v = value[key];
+      value[key] = v;
+    }
+    void JSON.stringify({ ...value }, (_k, x) => (typeof x === 'bigint' ? x.toString() : typeof x === 'object' && x !== null && 'name' in x && !Array.isArray(x) && !Buffer.isBuffer(x) ? String((x as { name: unknown }).name) : x));
   }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { existsSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BpfError } from '../../errors';
 import { BpfObject, openObject, StructOpsMap } from '../../object';
@@ -76,17 +76,24 @@ async function register(args: ParsedArgs, io: CommandIo): Promise<number> {
       const mounted = ensureBpffsDir(pinDir);
       if (mounted) io.note(`mounted a BPF filesystem at ${mounted}`);
     }
+    // All or nothing: each step that changes the kernel pushes its undo, and a failure at
+    // any later step (even reading an id back) undoes everything this command did, so the
+    // exit status always matches what is left registered.
     const done: Registered[] = [];
-    for (const map of maps) {
-      try {
+    const undo: (() => void)[] = [];
+    try {
+      for (const map of maps) {
         const path = pinDir === undefined ? undefined : join(pinDir, map.name);
-        const entry = map.isLink ? await registerLink(map, path!) : await registerLegacy(map, path);
-        done.push(entry);
-        if (!io.json) io.out(registeredLine(entry));
-      } catch (err) {
-        io.fail(err);
+        done.push(map.isLink ? await registerLink(map, path!, undo) : await registerLegacy(map, path, undo));
       }
+    } catch (err) {
+      const stuck = rollBack(undo);
+      if (stuck.length === 0) return io.fail(err);
+      return io.fail(new BpfError(`${(err as Error).message}; undoing the registration failed too, so part of it remains: ${stuck.join('; ')}`, {
+        code: (err as BpfError).code ?? 'EIO', cause: err, hint: 'check with struct-ops show and remove what remains with struct-ops unregister',
+      }));
     }
+    if (!io.json) for (const entry of done) io.out(registeredLine(entry));
     io.emit(done);
     return io.failed ? EXIT_FAIL : EXIT_OK;
   } finally {
@@ -95,21 +102,38 @@ async function register(args: ParsedArgs, io: CommandIo): Promise<number> {
   }
 }
 
-async function registerLegacy(map: StructOpsMap, path: string | undefined): Promise<Registered> {
-  await map.attach({ persist: true });
+/** Runs the undo steps, last first; returns what could not be undone. */
+function rollBack(undo: (() => void)[]): string[] {
+  const stuck: string[] = [];
+  for (const step of undo.reverse()) {
+    try {
+      step();
+    } catch (err) {
+      stuck.push((err as Error).message);
+    }
+  }
+  return stuck;
+}
+
+async function registerLegacy(map: StructOpsMap, path: string | undefined, undo: (() => void)[]): Promise<Registered> {
+  const link = await map.attach({ persist: true });
+  // close() ends a legacy registration even with persist (BPF_MAP_DELETE_ELEM).
+  undo.push(() => link.close());
   const entry: Registered = { map: map.name, kernel_struct_ops: map.kernelTypeName, algorithm: structOpsName(map), map_id: map.id };
   if (path === undefined) return entry;
   // With --pin-dir the map is pinned too, so `unregister --pin` ends it like a pinned link.
   map.pin(path);
+  undo.push(() => unlinkSync(path));
   return { ...entry, pinned: path };
 }
 
-async function registerLink(map: StructOpsMap, path: string): Promise<Registered> {
+async function registerLink(map: StructOpsMap, path: string, undo: (() => void)[]): Promise<Registered> {
   const link = await map.attach();
   let linkId: number;
   try {
     linkId = link.id;
     link.pin(path);
+    undo.push(() => unlinkSync(path));
   } finally {
     // Pinned: the pin holds the registration. Not pinned: this ends it, as it must.
     link.close();

@@ -27,7 +27,11 @@ export function applyFixups(prog: LinkedProgram, ctx: FixupContext): void {
   for (const { insn, relocation: rel } of prog.fixups) {
     const fail = (why: string): BpfError =>
       new BpfError(`program ${prog.spec.name}: instruction ${insn}: ${why}`, { object: ctx.object, program: prog.spec.name });
-    if (insn + 1 > insns.length / INSN_SIZE) throw fail('relocation past the end of the program');
+    // Every kind but a kfunc call patches a 16-byte ld_imm64: both slots must be in the program.
+    const slots = rel.kind === 'kfunc' ? 1 : 2;
+    if (!Number.isInteger(insn) || insn < 0 || insn + slots > insns.length / INSN_SIZE) {
+      throw fail(`relocation past the end of the program (${insns.length / INSN_SIZE} instructions)`);
+    }
     switch (rel.kind) {
       case 'map':
         setSrcReg(insns, insn, BPF_PSEUDO_MAP_FD);

@@ -52,6 +52,12 @@ export function linkProgram(
     const code = codeOf(fn);
     layout.push({ fn, start: base });
     for (const rel of fn.relocations) {
+      // The symbol's extent bounds its relocations (a symbol shorter than them is malformed).
+      if (!Number.isInteger(rel.insn) || rel.insn < 0 || rel.insn >= fn.insnCount) {
+        throw malformed(`${fn.name}: relocation at instruction ${rel.insn} lies outside the function's ${fn.insnCount} instructions`, {
+          object, program: prog.name, section: fn.section,
+        });
+      }
       const at = base + rel.insn;
       if (rel.kind !== 'call' && rel.kind !== 'func_addr') {
         fixups.push({ insn: at, relocation: rel });

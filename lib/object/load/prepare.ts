@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+import { checkFamilyRules, familyCheckInput } from '../../struct-ops/family-rules';
 import { BpfError } from '../../errors';
 import { BtfKind, type BtfFeatures } from '../../btf';
 import { applyCoreRelocations, PoisonedRelocation } from '../../core';
@@ -110,6 +111,13 @@ function planAll(
       });
     }
     const bound = new Map([...map.programs].map(([member, prog]) => [member, prog.name] as const));
+    // What the kernel will refuse anyway (license, the family's rules) is refused here, by member.
+    const refused = checkFamilyRules(familyCheckInput(t.spec.btf, s, bound.keys(), t.spec.license)).find((v) => !v.atRegister);
+    if (refused) {
+      throw new BpfError(`struct_ops ${s.name}: ${refused.member !== undefined ? `member ${refused.member}: ` : ''}${refused.why}`, {
+        code: refused.code, object, map: s.name, hint: refused.hint, ...(refused.member !== undefined ? { member: refused.member } : {}),
+      });
+    }
     const plan = planStructOps({ name: s.name, typeId: s.typeId, data: s.data, programs: bound }, t.spec.btf, kt, object);
     t.warnings.push(...plan.warnings);
     for (const slot of plan.slots) {

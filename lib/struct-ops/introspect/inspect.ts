@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { BtfComposite } from '../../btf';
-import { BpfError, isBpfError } from '../../errors';
+import { isBpfError } from '../../errors';
+import { readObjectFile } from '../../elf';
 import { loadObjectSpec } from '../../object/open';
 import { KernelBtfs } from '../../object/load/kernel-btfs';
 import { resolveKsyms } from '../../object/load/ksyms';
 import type { ObjectSpec, StructOpsSpec } from '../../object/spec';
 import { findKernelStructOps, type KernelStructOps } from '../kernel-type';
+import { checkFamilyRules, familyCheckInput } from '../family-rules';
 import { planStructOps } from '../plan';
 import { functionPointerProto } from './declare';
 
@@ -97,13 +98,7 @@ export interface InspectReport {
  * for (const i of report.issues) console.log(i.severity, i.message);
  */
 export function inspectObject(path: string): InspectReport {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new BpfError(`cannot read ${path}: ${code}`, { code, object: path, cause: err, hint: 'check the path and that the file is readable' });
-  }
+  const data = readObjectFile(path, (code) => `cannot read ${path}: ${code}`);
   const spec = loadObjectSpec(data, path);
   const kernel = new KernelBtfs();
   const issues: InspectIssue[] = [];
@@ -146,6 +141,13 @@ function inspectStructOps(spec: ObjectSpec, s: StructOpsSpec, kernel: KernelBtfs
     });
   } else {
     checkPlan(spec, s, kt, object, issues, severity, suffix);
+  }
+  // The same rules load() applies; inspect lists them all, including register-time ones.
+  for (const v of checkFamilyRules(familyCheckInput(spec.btf, s, s.programs.keys(), spec.license))) {
+    issues.push({
+      severity, map: s.name, message: `struct_ops ${s.name}: ${v.member !== undefined ? `member ${v.member}: ` : ''}${v.why}${suffix}`,
+      hint: v.hint, ...(v.member !== undefined ? { member: v.member } : {}),
+    });
   }
   return {
     name: s.name, section: s.section, link: s.link, autocreate: s.autocreate,

@@ -63,9 +63,12 @@ export type ShadowMember = IntegerMember | PlainMember | StringMember | Bitfield
  * Describes every member of the local struct type `typeId` (members in declaration order;
  * unnamed padding bitfields are left out).
  *
- * @throws {BpfError} EINVAL when `typeId` is not a struct
+ * @param dataLength - bytes of the variable the struct is read from, when known
+ * @throws {BpfError} EINVAL when `typeId` is not a struct, or its BTF describes a member
+ *   the value cannot hold: past the struct (or the variable), off a byte boundary, or
+ *   under a repeated name
  */
-export function shadowLayout(btf: Btf, typeId: number): ShadowMember[] {
+export function shadowLayout(btf: Btf, typeId: number, dataLength?: number): ShadowMember[] {
   const type = btf.resolve(typeId);
   if (type.kind !== BtfKind.STRUCT) {
     throw new BpfError(`btf type ${typeId} is not a struct; a shadow value needs the struct_ops variable's struct`, {
@@ -73,14 +76,36 @@ export function shadowLayout(btf: Btf, typeId: number): ShadowMember[] {
     });
   }
   const out: ShadowMember[] = [];
+  const bad = (what: string): BpfError => new BpfError(`btf struct ${type.name || typeId}: ${what}`, {
+    code: 'EINVAL', typeId, hint: 'the object file is corrupt or was not produced by a BPF compiler',
+  });
+  // The variable's bytes hold the whole struct, or no member can be read safely.
+  if (dataLength !== undefined && type.size > dataLength) {
+    throw bad(`struct is ${type.size} bytes but the variable holds ${dataLength}`);
+  }
+  const seen = new Set<string>();
   type.members.forEach((m, index) => {
+    if (m.name !== '') {
+      // The shadow value's keys are member names: each must be unique (C requires it too).
+      if (seen.has(m.name)) throw bad(`member name ${JSON.stringify(m.name)} is repeated`);
+      seen.add(m.name);
+    }
     const cType = btf.typeName(m.type);
     if (m.bitfieldSize > 0) {
+      if (m.bitOffset + m.bitfieldSize > type.size * 8) throw bad(`bitfield ${m.name || index} ends past the struct`);
       // `long: 64;`-style unnamed bitfields are only padding.
       if (m.name !== '') out.push({ name: m.name, index, offset: Math.floor(m.bitOffset / 8), size: 0, cType, kind: 'bitfield', bitOffset: m.bitOffset, bits: m.bitfieldSize });
       return;
     }
+    if (m.bitOffset % 8 !== 0) throw bad(`member ${m.name || index} starts at bit ${m.bitOffset}, not on a byte`);
     const base: MemberBase = { name: m.name || `__anon${index}`, index, offset: m.bitOffset / 8, size: btf.sizeOf(m.type), cType };
+    if (base.offset + base.size > type.size) {
+      throw bad(`member ${base.name} (${base.size} bytes at ${base.offset}) ends past the struct's ${type.size} bytes`);
+    }
+    if (m.name === '') {
+      if (seen.has(base.name)) throw bad(`member name ${base.name} is repeated`);
+      seen.add(base.name);
+    }
     out.push(classify(btf, btf.resolve(m.type), base));
   });
   return out;
@@ -90,8 +115,13 @@ export function shadowLayout(btf: Btf, typeId: number): ShadowMember[] {
  * Describes one typed value at `offset` (a global variable of a data section, say) the way
  * struct members are described, so the same codec reads and writes it.
  */
-export function valueLayout(btf: Btf, typeId: number, name: string, offset: number): ShadowMember {
+export function valueLayout(btf: Btf, typeId: number, name: string, offset: number, dataLength?: number): ShadowMember {
   const base: MemberBase = { name, index: 0, offset, size: btf.sizeOf(typeId), cType: btf.typeName(typeId) };
+  if (dataLength !== undefined && (!Number.isInteger(offset) || offset < 0 || offset + base.size > dataLength)) {
+    throw new BpfError(`variable ${name} (${base.size} bytes at ${offset}) lies outside its ${dataLength}-byte section`, {
+      code: 'EINVAL', typeId, hint: 'the object file is corrupt or was not produced by a BPF compiler',
+    });
+  }
   return classify(btf, btf.resolve(typeId), base);
 }
 

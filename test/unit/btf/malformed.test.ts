@@ -81,6 +81,34 @@ describe('malformed BTF', () => {
     expect(errorOf(() => parse(tag))).toMatchObject({ typeId: 1, offset: 36 });
   });
 
+  it.each([
+    ['size 5 (the one-bit flip of 4 that made gen types run for minutes)', 5, 0x01000020],
+    ['size 3', 3, 0x00000018],
+    ['size 32', 32, 0x00000020],
+    ['size 0', 0, 0x00000000],
+    ['two encodings at once (signed and char)', 4, 0x03000020],
+    ['an unknown encoding', 4, 0x08000020],
+  ])('rejects an INT the kernel refuses: %s', (_what, size, data) => {
+    const blob = rawBtf([s.off('int'), info(BtfKind.INT), size, data], s.bytes);
+    expect(errorOf(() => parse(blob))).toMatchObject({ code: 'EINVAL', typeId: 1, offset: 36 });
+    expect(errorOf(() => Btf.parse(blob, { name: 't', lazy: true }).typeById(1))).toMatchObject({ code: 'EINVAL', typeId: 1 });
+  });
+
+  it.each([[1, 0x01000008], [2, 0x00000010], [4, 0x01000020], [8, 0x00000040], [16, 0x00000080], [4, 0x04000008], [1, 0x02000008]])(
+    'accepts INT size %i data 0x%s', (size, data) => {
+      expect(parse(rawBtf([s.off('int'), info(BtfKind.INT), size, data], s.bytes)).typeById(1)).toMatchObject({ size });
+    });
+
+  it('rejects a member that starts past the end of its struct', () => {
+    const intRec = [s.off('int'), info(BtfKind.INT), 4, 0x01000020];
+    const ok = rawBtf([...intRec, s.off('x'), info(BtfKind.STRUCT, 1), 4, s.off('x'), 1, 32], s.bytes);
+    expect(parse(ok).typeById(2)).toMatchObject({ size: 4 });
+    const bad = rawBtf([...intRec, s.off('x'), info(BtfKind.STRUCT, 1), 4, s.off('x'), 1, 33], s.bytes);
+    expect(errorOf(() => parse(bad))).toMatchObject({ code: 'EINVAL', typeId: 2 });
+    const badBitfield = rawBtf([...intRec, s.off('x'), info(BtfKind.STRUCT, 1, true), 4, s.off('x'), 1, (3 << 24) | 40], s.bytes);
+    expect(errorOf(() => parse(badBitfield))).toMatchObject({ code: 'EINVAL', typeId: 2 });
+  });
+
   it('stops on reference cycles instead of hanging', () => {
     // [1] CONST -> 2, [2] VOLATILE -> 1; [3] TYPEDEF 'x' -> 3; [4] ARRAY of 4.
     const cyc = parse(rawBtf([

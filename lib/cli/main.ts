@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// First, so every module the CLI loads is compiled with the code cache (see compile-cache.ts).
-import { installCompileCache } from '../compile-cache';
-installCompileCache();
 import { runCli } from './run';
 
 runCli(process.argv.slice(2)).then(

@@ -25,6 +25,28 @@ async function settle(v) {
   return v && typeof v.then === 'function' ? await v : v;
 }
 
+// BENCH_CPU_PROF=FILE: a CPU profile of exactly the timed open+load+attach (load mode), for
+// finding where a cold load spends its time; the numbers printed are then not comparable.
+async function startProfile() {
+  const out = process.env.BENCH_CPU_PROF;
+  if (!out) return { stop: async () => {} };
+  const inspector = require('inspector');
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method, params) => new Promise((resolve, reject) =>
+    session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 50 });
+  await post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await post('Profiler.stop');
+      fs.writeFileSync(out, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 async function main() {
   const [mode, file, mapName, count] = process.argv.slice(2);
   const entry = path.join(ROOT, 'dist', 'index.js');
@@ -69,6 +91,7 @@ async function main() {
     if (type == null) throw new Error('tcp_congestion_ops not found in kernel BTF');
   } else if (mode === 'load' && file && mapName) {
     const abs = path.resolve(file);
+    const profile = await startProfile();
     t0 = process.hrtime.bigint();
     const obj = await lib.openObject(abs);
     await obj.load();
@@ -76,6 +99,7 @@ async function main() {
     if (!map) throw new Error(`struct_ops map ${mapName} not found in ${file}`);
     const link = await map.attach();
     t1 = process.hrtime.bigint();
+    await profile.stop();
     await settle(link.close());
     await settle(obj.close());
     t2 = process.hrtime.bigint();

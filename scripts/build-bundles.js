@@ -1,0 +1,57 @@
+'use strict';
+// Second step of `npm run build:ts` (after tsc): replaces the entry points in dist/ with
+// esbuild bundles, so starting the library or the CLI resolves, reads and compiles one file
+// instead of ~140 (the start-up measurements are in docs/startup.md).
+//
+//   dist/index.js                 the library (`require('struct-ops')`), from lib/index.ts
+//   dist/cli/main.js              the CLI entry: argument dispatch and the command table
+//   dist/cli/command-<name>.js    one bundle per command, loaded only when it runs
+//
+// The bundles sit where tsc put the files they replace, two directory levels below the
+// package root, so __dirname-relative paths (the native addon, the demo object, the
+// package.json) resolve as in the unbundled build. tsc's other outputs stay: the .d.ts
+// files, and modules run as separate processes (dist/cli/traffic.js).
+const { buildSync } = require('esbuild');
+const { readdirSync } = require('node:fs');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Readable stack traces: minifying saves no measurable start-up time (docs/startup.md).
+  minify: false,
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  absWorkingDir: ROOT,
+};
+
+buildSync({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' });
+
+// The CLI entry imports each command lazily from lib/cli/commands/lazy.ts; in the bundle
+// those imports become requires of the command's own bundle, resolved at run time.
+const commandDir = join(ROOT, 'lib', 'cli', 'commands');
+const commands = readdirSync(commandDir)
+  .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'table.ts')
+  .map((f) => f.slice(0, -3));
+const lazyCommands = {
+  name: 'lazy-commands',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/[a-z-]+$/ }, (args) => {
+      const name = args.path.slice(2);
+      if (args.importer === join(commandDir, 'table.ts') && commands.includes(name)) {
+        return { path: `./command-${name}.js`, external: true };
+      }
+      return undefined;
+    });
+  },
+};
+buildSync({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: 'dist/cli/main.js', plugins: [lazyCommands] });
+buildSync({
+  ...common,
+  entryPoints: Object.fromEntries(commands.map((name) => [`command-${name}`, `lib/cli/commands/${name}.ts`])),
+  outdir: 'dist/cli',
+});

@@ -11,7 +11,7 @@
 // package root, so __dirname-relative paths (the native addon, the demo object, the
 // package.json) resolve as in the unbundled build. tsc's other outputs stay: the .d.ts
 // files, and modules run as separate processes (dist/cli/traffic.js).
-const { buildSync } = require('esbuild');
+const { build } = require('esbuild');
 const { readdirSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -29,7 +29,6 @@ const common = {
   absWorkingDir: ROOT,
 };
 
-buildSync({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' });
 
 // The CLI entry imports each command lazily from lib/cli/commands/lazy.ts; in the bundle
 // those imports become requires of the command's own bundle, resolved at run time.
@@ -49,9 +48,16 @@ const lazyCommands = {
     });
   },
 };
-buildSync({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: 'dist/cli/main.js', plugins: [lazyCommands] });
-buildSync({
-  ...common,
-  entryPoints: Object.fromEntries(commands.map((name) => [`command-${name}`, `lib/cli/commands/${name}.ts`])),
-  outdir: 'dist/cli',
+
+Promise.all([
+  build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
+  build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: 'dist/cli/main.js', plugins: [lazyCommands] }),
+  build({
+    ...common,
+    entryPoints: Object.fromEntries(commands.map((name) => [`command-${name}`, `lib/cli/commands/${name}.ts`])),
+    outdir: 'dist/cli',
+  }),
+]).catch((err) => {
+  process.stderr.write(`build-bundles: ${err.message}\n`);
+  process.exit(1);
 });

@@ -1,11 +1,11 @@
 import { GLOBAL_FLAGS, hasFlag, parseArgs, UsageError } from './args';
 import { CliIo, EXIT_OK, EXIT_USAGE } from './command';
-import { COMMANDS } from './commands';
+import { COMMAND_TABLE } from './commands/table';
 import { commandIo, stdio } from './io';
 import { didYouMean } from './suggest';
 
 function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const width = Math.max(...COMMAND_TABLE.map((c) => c.name.length));
   return [
     'Usage: struct-ops [-j | -p] <command> [options]',
     '',
@@ -13,7 +13,7 @@ function usage(): string {
     'the running kernel.',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...COMMAND_TABLE.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `struct-ops <command> --help` for a command\'s options.',
     'Options (every command): -j, --json  JSON output (snake_case keys, as bpftool; an error is',
@@ -46,15 +46,17 @@ export async function runCli(argv: string[], io: CliIo = stdio()): Promise<numbe
     io.out((require('../../package.json') as { version: string }).version);
     return EXIT_OK;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMAND_TABLE.find((c) => c.name === name);
+  if (!entry) {
     const out = commandIo(io, undefined, { json: globals.some((g) => g === '-j' || g === '--json'), pretty: globals.some((g) => g === '-p' || g === '--pretty') });
-    const guess = didYouMean(name, COMMANDS.map((c) => c.name));
+    const guess = didYouMean(name, COMMAND_TABLE.map((c) => c.name));
     const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command '${name}'`;
     out.fail(new UsageError(`${what}${guess ? ` (did you mean '${guess}'?)` : ''}`));
     if (!out.json) io.err('Run `struct-ops --help` for the list of commands.');
     return out.finish(EXIT_USAGE);
   }
+  // Only now: the command's module and what it imports (see commands/table.ts).
+  const command = entry.load();
   let args;
   try {
     args = parseArgs([...globals, ...rest], command.flags);

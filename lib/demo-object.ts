@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { packageRoot } from './package-root';
 
 /**
  * Path of the TCP congestion controller shipped with the package (`demo_cc.bpf.o`, built
@@ -10,6 +11,5 @@ import { join } from 'node:path';
  * const obj = await openObject(demoObjectPath());
  */
 export function demoObjectPath(): string {
-  // This file is lib/demo-object.ts or dist/demo-object.js: one level below the package root.
-  return join(__dirname, '..', 'lib', 'cli', 'demo', 'demo_cc.bpf.o');
+  return join(packageRoot(), 'lib', 'cli', 'demo', 'demo_cc.bpf.o');
 }

@@ -3,16 +3,16 @@
 // esbuild bundles, so starting the library or the CLI resolves, reads and compiles one file
 // instead of ~140 (the start-up measurements are in docs/startup.md).
 //
-//   dist/index.js                 the library (`require('struct-ops')`), from lib/index.ts
+//   dist/index.js                 the library (`require('struct-ops')`): one line requiring
+//   dist/bundle/index.js          the library bundle, from lib/index.ts
 //   dist/cli/main.js              the CLI entry: argument dispatch and the command table
 //   dist/cli/command-<name>.js    one bundle per command, loaded only when it runs
 //
-// The bundles sit where tsc put the files they replace, two directory levels below the
-// package root, so __dirname-relative paths (the native addon, the demo object, the
-// package.json) resolve as in the unbundled build. tsc's other outputs stay: the .d.ts
+// Files beside the package (the native addon, the demo object) are found from the package
+// root (lib/package-root.ts), wherever a bundle sits. tsc's other outputs stay: the .d.ts
 // files, and modules run as separate processes (dist/cli/traffic.js).
 const { build } = require('esbuild');
-const { readdirSync } = require('node:fs');
+const { readdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -50,7 +50,8 @@ const lazyCommands = {
 };
 
 Promise.all([
-  build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
+  build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/bundle/index.js' }).then(() =>
+    writeFileSync(join(ROOT, 'dist', 'index.js'), "'use strict';\n// The library bundle (scripts/build-bundles.js).\nmodule.exports = require('./bundle/index.js');\n")),
   build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: 'dist/cli/main.js', plugins: [lazyCommands] }),
   build({
     ...common,

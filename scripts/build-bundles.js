@@ -6,7 +6,8 @@
 //   dist/index.js                 the library (`require('struct-ops')`): one line requiring
 //   dist/bundle/index.js          the library bundle, from lib/index.ts
 //   dist/cli/main.js              the CLI entry: argument dispatch and the command table
-//   dist/cli/command-<name>.js    one bundle per command, loaded only when it runs
+//   dist/cli/command-<name>.js    one bundle per command with its own copy of the CLI's
+//                                 runCli, loaded only when it runs (see lib/cli/main.ts)
 //
 // Files beside the package (the native addon, the demo object) are found from the package
 // root (lib/package-root.ts), wherever a bundle sits. tsc's other outputs stay: the .d.ts
@@ -53,11 +54,20 @@ Promise.all([
   build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/bundle/index.js' }).then(() =>
     writeFileSync(join(ROOT, 'dist', 'index.js'), "'use strict';\n// The library bundle (scripts/build-bundles.js).\nmodule.exports = require('./bundle/index.js');\n")),
   build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: 'dist/cli/main.js', plugins: [lazyCommands] }),
-  build({
-    ...common,
-    entryPoints: Object.fromEntries(commands.map((name) => [`command-${name}`, `lib/cli/commands/${name}.ts`])),
-    outdir: 'dist/cli',
-  }),
+  // A command bundle: the command and the CLI's runCli, which lib/cli/main.ts calls.
+  ...commands.map((name) =>
+    build({
+      ...common,
+      stdin: {
+        contents: `export * from './lib/cli/commands/${name}';\nexport { runCli } from './lib/cli/run';\n`,
+        resolveDir: ROOT,
+        sourcefile: `command-${name}.ts`,
+        loader: 'ts',
+      },
+      outfile: `dist/cli/command-${name}.js`,
+      plugins: [lazyCommands],
+    }),
+  ),
 ]).catch((err) => {
   process.stderr.write(`build-bundles: ${err.message}\n`);
   process.exit(1);

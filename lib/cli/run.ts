@@ -27,11 +27,23 @@ function usage(): string {
 
 const LEADING_GLOBALS = new Set(GLOBAL_FLAGS.filter((f) => f.name !== 'help').flatMap((f) => [`--${f.name}`, `-${f.short}`]));
 
-/** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export async function runCli(argv: string[], io: CliIo = stdio()): Promise<number> {
+/** Where the command name is in `argv`: after leading global flags. */
+function commandIndex(argv: string[]): number {
   // bpftool's order works too: `struct-ops -j show` is `struct-ops show -j`.
   let start = 0;
   while (start < argv.length && LEADING_GLOBALS.has(argv[start])) start++;
+  return start;
+}
+
+/** The command `argv` names, when it names one of the table. */
+export function commandOf(argv: string[]): string | undefined {
+  const name = argv[commandIndex(argv)];
+  return COMMAND_TABLE.some((c) => c.name === name) ? name : undefined;
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function runCli(argv: string[], io: CliIo = stdio()): Promise<number> {
+  const start = commandIndex(argv);
   const globals = argv.slice(0, start);
   const [name, ...rest] = argv.slice(start);
   if (name === undefined) {

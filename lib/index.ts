@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * struct-ops: load BPF struct_ops objects (TCP congestion controllers and more) and register
  * them with the running Linux kernel.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // struct_ops.node exports: bpf(cmd, attr, buffers), bpfAsync(cmd, attr, buffers), close(fd),
 // and setsockopt/getsockopt limited to TCP_CONGESTION (sockopt.cc).
 // Plain functions with no native state: everything a call needs is in its arguments.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // bpfAsync(cmd, attr, buffers): PROG_LOAD and BTF_LOAD on the libuv pool, returning a
 // Promise. The verifier can take long; other bpf() commands are quick and stay sync.
 //

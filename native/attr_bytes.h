@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // Unaligned little-endian-agnostic access to attr and info bytes (host byte order, as the
 // kernel expects). memcpy keeps it free of aliasing and alignment problems.
 #ifndef STRUCT_OPS_NATIVE_ATTR_BYTES_H_

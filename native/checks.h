@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // Command-specific facts the descriptor table cannot express as plain offsets: what kind of
 // object an fd is, a map's key/value sizes, how far fd_array reaches, BTF info pointers.
 #ifndef STRUCT_OPS_NATIVE_CHECKS_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // The descriptor table (one row per supported bpf() command) and the generic checks that
 // apply it. Offsets are those of union bpf_attr in Linux 6.18 (shared/KERNEL-FACTS.md 1.3).
 #include "commands.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // Per-command descriptor table and the checked bpf() call built from it.
 //
 // JS hands us raw attr bytes plus Buffers. Before any byte reaches the kernel, a Call copies

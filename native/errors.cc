@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // Error objects in the shape of Node's system errors, built here and wrapped in BpfError
 // by lib/sys.
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // Private fd copies and fd kinds. The addon checks what an fd is (a map, a BTF object)
 // before trusting layout facts about it, and keeps its own dup so the fd it checked is the
 // fd the kernel sees.

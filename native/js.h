@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // The JS side of the addon: argument parsing and error objects shared by the sync and
 // async entry points.
 #ifndef STRUCT_OPS_NATIVE_JS_H_

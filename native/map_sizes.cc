@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // Element sizes of a map, learned from the kernel, so MAP_*_ELEM Buffers can be checked
 // against exactly what the kernel will copy.
 #include <sys/syscall.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // BPF_OBJ_GET_INFO_BY_FD for BTF objects: the only info struct whose pointers we fill.
 //
 // Every bpf_*_info struct has pointer fields the kernel writes through (prog map_ids,

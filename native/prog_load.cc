@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // How far into fd_array the kernel may read during BPF_PROG_LOAD.
 //
 // fd_array has no length of its own unless fd_array_cnt (6.14+) is set, and even then the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // setsockopt/getsockopt for TCP_CONGESTION only: selecting a registered BPF congestion
 // controller on a socket. Other options are refused because some (SO_ATTACH_FILTER, ...)
 // take structs holding user pointers, which would let JS bytes steer kernel reads.

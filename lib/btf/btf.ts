@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * A parsed BTF blob (object, vmlinux or module) with type lookups. Parsing is one scan
  * that records where each record starts (for the kernel's BTF, only as far as lookups

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Rebuilds a BTF blob after the fix-ups libbpf applies before BPF_BTF_LOAD (DATASEC
  * sizes, VAR linkage, the dummy ksym VAR). The original string section is kept byte for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Decodes one type record into the BtfType model. The scanner already checked that the
  * record fits; this checks what only matters once a record is read: name offsets,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Writes BtfType values back into type-section records: the inverse of decode.ts. Every
  * field is range-checked, because a value that silently wrapped here would make the

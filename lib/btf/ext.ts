@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * .BTF.ext parser: per-ELF-section func_info, line_info and CO-RE relocation records, as
  * laid out in the kernel's Documentation/bpf/btf.rst ("BTF Ext Section").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The BTF header (`struct btf_header` in linux/btf.h): where the type and string
  * sections live inside a blob. Everything here is bounds-checked, since every later

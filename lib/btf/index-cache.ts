@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The boot-scoped on-disk cache of the kernel BTF's {@link VmlinuxIndex}: one file,
  * `/run/struct-ops/vmlinux.idx` by default (a tmpfs, emptied at boot), keyed by the boot

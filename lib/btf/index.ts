@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * BTF: parse, look up, rebuild and load the kernel's type information. Pure TypeScript;
  * this folder never touches the bpf() syscall. This file is the folder's only entry point.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Records and name lookups of the kernel's BTF through a {@link VmlinuxIndex}: records are
  * found by walking from the nearest recorded block start, names through the index's hash

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The running kernel's BTF from /sys/kernel/btf: vmlinux plus one split BTF per module.
  * Each is parsed once per process and decoded lazily. vmlinux is also *read* lazily:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Kind-level facts about BTF records: names as written in C and the byte size of each
  * record, which the scanner needs before anything is decoded.

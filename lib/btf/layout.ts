@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Byte size and alignment of BTF types, as the C compiler for BPF (LP64) lays them out.
  * Used to size struct_ops values and to check member layouts against the kernel's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Name lookups over one BTF's own records without decoding them. The string section is
  * searched natively for the offsets holding the name; records are then matched by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Random access to a file read on demand, a 4 KiB page at a time: the kernel's BTF when a
  * name index tells where everything is, so a lookup reads a few dozen pages of sysfs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Copy-on-write edits of a parsed BTF blob. Where {@link BtfBuilder} copies every type
  * and encodes all of them again, a patch copies only the types it is asked to change and

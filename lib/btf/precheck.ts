@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * A quick pass over scanned type records that finds every record the decoder could
  * reject, without building any type object or string. An eager parse runs it and decodes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Byte ranges of a blob that are read on demand. The kernel's BTF comes from sysfs at one
  * 4 KiB page per read(2), so reading all of it costs more than anything a lookup does:

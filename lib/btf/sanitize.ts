@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * BTF sanitization for older kernels: the idea of libbpf's bpf_object__sanitize_btf
  * (KERNEL-FACTS §1.5 item 4), written for BtfPatch. Every kind or flag the running

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The BTF string section: NUL-terminated names addressed by byte offset. For split BTF
  * the offsets continue after the base's section, so lookups below `startOff` go to the base.

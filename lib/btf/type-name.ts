@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Spells a BTF type the way C declares it (`struct sock *`, `u32 (*)(struct sock *)`,
  * `char [16]`), for error messages and dumps. Declarators are built inside-out: each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Where each type record starts: the one pass over a type section that every parse does,
  * decoding nothing. The pass is resumable so the kernel's BTF can be scanned (and even

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * BTF type model shared by the parser, the encoder, CO-RE and struct_ops matching.
  * Kinds and layouts follow the kernel's Documentation/bpf/btf.rst (UAPI linux/btf.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * A compact index of the kernel's BTF that lets a process look names up and find records
  * without reading or scanning the 5 MB blob: where every 32nd record starts, and a hash

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Strict command-line parsing shared by every command: node:util's tokenizer, then our own
  * checks so a mistake is refused with a precise message (and a "did you mean") instead of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** A point of a time series: x in any unit (e.g. ms), y the value. */
 export interface Point {
   x: number;

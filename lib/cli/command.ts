@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import type { FlagSpec, ParsedArgs } from './args';
 
 /** Where the CLI writes: stdout lines, stderr lines. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { readFileSync } from 'node:fs';
 import { BpfError } from '../errors';
 import { demoObjectPath } from '../demo-object';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Cleanup that must run when the CLI is interrupted (Ctrl-C, SIGTERM, a closed terminal):
  * Node's default for these signals is to die at once, running no `finally` and no 'exit'

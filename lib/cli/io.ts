@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The CLI's output plumbing: process streams that survive a reader going away, and the
  * per-command writer that prints either text or one JSON document and reports failures

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { onInterrupt } from './interrupt';

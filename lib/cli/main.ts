@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandOf, runCli } from './run';

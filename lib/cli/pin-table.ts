@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Which pins on the mounted BPF filesystems hold a given link or map, so `unregister NAME`
  * can remove the pins of what it ends (the kernel does not record pin paths: like bpftool's

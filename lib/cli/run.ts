@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { GLOBAL_FLAGS, hasFlag, parseArgs, UsageError } from './args';
 import { CliIo, EXIT_OK, EXIT_USAGE } from './command';
 import { COMMAND_TABLE } from './commands/table';

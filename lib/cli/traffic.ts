@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { createServer, connect, AddressInfo, Socket } from 'node:net';
 import { getCongestionControl, setCongestionControl } from '../net/congestion';
 
@@ -10,6 +11,8 @@ export interface TrafficOptions {
   durationMs?: number;
   /** Give up (reject) after this long. */
   timeoutMs?: number;
+  /** ...or once this returns true (checked as data arrives): lets a caller end on an event. */
+  until?: () => boolean;
   /** Called every ~250 ms with the bytes received so far (and the sending socket, once connected). */
   onProgress?: (bytes: number, elapsedMs: number, sender?: Socket) => void;
 }
@@ -41,7 +44,7 @@ export function loopbackTraffic(options: TrafficOptions): Promise<TrafficResult>
       peer.on('close', () => peers.delete(peer));
       peer.on('data', (chunk) => {
         received += chunk.length;
-        if (received >= total || Date.now() - started >= duration) finish();
+        if (received >= total || Date.now() - started >= duration || options.until?.()) finish();
       });
       peer.on('error', () => undefined);
     });

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * applyCoreRelocations: the entry point that patches one program's instructions for the
  * running kernel. Each relocation is parsed, resolved against candidate kernel types and

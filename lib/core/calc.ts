@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * What a relocation evaluates to on one side (local = what clang assumed, target = the
  * kernel). The values follow libbpf's bpf_core_calc_*_relo, including how a bitfield read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Candidate search: which kernel types a local type may correspond to. A candidate has
  * the same essential name (flavor suffix ignored) and a compatible kind. Like libbpf

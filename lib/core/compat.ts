@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Type compatibility for type-based relocations (TYPE_ID_TARGET, TYPE_EXISTS, TYPE_SIZE).
  * The rules are the ones libbpf documents for bpf_core_types_are_compat: root names were

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Internal failure type of the CO-RE engine. Deep helpers (spec parsing, matching, patching)
  * only know what went wrong; applyCoreRelocations adds which program, section, relocation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * CO-RE ("compile once, run everywhere") relocation engine: patches BPF instructions
  * compiled against local type definitions so that they access the running kernel's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Prototype compatibility for resolving `__ksym` kfunc declarations against kernel FUNCs.
  * libbpf uses its type-relocation rule (bpf_core_types_are_compat) here; this check is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Relocation kind groups and BTF kind predicates shared by the CO-RE modules.
  */

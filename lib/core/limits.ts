@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Recursion bounds. BTF comes from files we do not trust, and a reference cycle must end
  * in an error, never in a hang or a stack overflow.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Matching a local access spec against one candidate target type: members are found by
  * name (looking through anonymous structs and unions), array indexes are kept, and the

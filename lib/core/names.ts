@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The "flavor" naming convention of CO-RE: a program may declare several versions of one
  * kernel type as `task_struct___old`, `task_struct___new`; everything from the last `___`

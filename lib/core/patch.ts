@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Writes a relocation's value into its instruction, the way libbpf's bpf_core_patch_insn
  * does: ALU/ALU64 with an immediate operand get the immediate, LDX/ST/STX get the offset

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Public shapes of the CO-RE engine: the relocation records it consumes (one program's
  * share of .BTF.ext core_relo) and the report it returns.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Decides what one relocation becomes: evaluates it locally and in every candidate that
  * matches, and checks that the candidates agree. Patching the instruction is patch.ts's job.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Access specs: the decoded form of a CO-RE access string ("0:1:2") walked over a BTF.
  * Facts from the kernel's Documentation/bpf/llvm_reloc.rst ("CO-RE Relocations") and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * TYPE_MATCHES (bpf_core_type_matches): a stricter relation than compatibility, following
  * the rules libbpf documents for bpf_core_types_match. This is an approximation written

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** ElfFile: a parsed BPF relocatable object, and parseElf, which builds one. */
 
 import { malformed } from '../errors';

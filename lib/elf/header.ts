@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The ELF header and the section header table, read and bounds-checked field by field at
  * the ELF64 offsets, so every later step works on values known to lie inside the file.

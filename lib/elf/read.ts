@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Bounds-checked little-endian readers shared by the ELF parsers. */
 
 import { malformed } from '../errors';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Parses SHT_REL / SHT_RELA sections (Elf64_Rel / Elf64_Rela records). */
 
 import { malformed } from '../errors';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Parses the .symtab section (Elf64_Sym records) and its string table. */
 
 import { malformed } from '../errors';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** ELF model for 64-bit little-endian EM_BPF relocatable objects (`clang -target bpf`). */
 
 /** SHT_* section types used by BPF objects. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Context a BpfError can carry: which kernel command, object, program, map, member,
  * ELF section or BTF type it concerns. Every field is optional; set what is known.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { constants } from 'node:os';
 
 const names = new Map<number, string>();

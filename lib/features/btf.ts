@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Feature probes for the kernel's BTF loader: each loads a tiny BTF blob that uses one kind
  * or flag (BPF_BTF_LOAD succeeds = supported) and closes the fd at once. Probed once per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * lib/features: what the running kernel can do, probed once per process. Used by the loader
  * to turn "the kernel said EINVAL" into an error that names the missing feature and the

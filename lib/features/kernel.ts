@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * What the running kernel supports for loading and managing struct_ops, probed once per
  * process without side effects: no struct_ops is ever registered by a probe.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Once-per-process caching of kernel feature probes (the answer cannot change while we run). */
 
 /** A cached probe: returns the first answer, or rethrows the first failure, on every call. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Feature probe: can the running kernel register a struct_ops map through a BPF link
  * (`SEC(".struct_ops.link")`)? Linux 6.4 ("bpf: Create links for BPF struct_ops maps")

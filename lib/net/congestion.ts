@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import type { Socket } from 'node:net';
 import { BpfError } from '../errors';
 import { getsockopt, setsockopt } from '../sys/sockopt';

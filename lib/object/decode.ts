@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { Btf, BtfKind, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_INT_BOOL } from '../btf';
 
 /** A value decoded through BTF. */

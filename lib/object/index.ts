@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 export { BpfObject, openObject } from './object';
 export { BpfProgram } from './program';
 export { BpfMap } from './map';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * eBPF instruction encoding facts (UAPI linux/bpf.h, linux/bpf_common.h) used by the relocator.
  * An instruction is 8 bytes: code u8, dst_reg:4 | src_reg:4, off s16, imm s32 (little-endian).

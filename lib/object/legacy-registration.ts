@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Legacy (`SEC(".struct_ops")`) registrations: the kernel keeps them until someone deletes
  * the map's element, even after every fd is closed. So that a forgotten one does not outlive

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Hints for registration errors, and the TCP algorithm name they mention. */
 import { BtfComposite, BtfKind } from '../btf';
 import { BpfError } from '../errors';

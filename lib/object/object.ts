@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { readFile } from 'node:fs/promises';
 import { BpfError } from '../errors';
 import type { Fd } from '../sys';

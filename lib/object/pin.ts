@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * bpffs helpers: make sure a directory is on a BPF filesystem (mounting one when needed, as
  * bpftool does), pin an object there, and remove a pin.

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Opening struct_ops links that another process (or an earlier run) pinned or created. */
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, statfsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BpfError } from '../errors';
 import { Fd, linkGetFdById, objGet } from '../sys';
@@ -24,8 +25,9 @@ export function openPinnedLink(path: string): BpfLink {
   try {
     fd = objGet(abs);
   } catch (err) {
-    // Permission first: a path this user cannot stat is not "off bpffs" (isBpffs says false).
-    if (err instanceof BpfError && (err.code === 'EACCES' || err.code === 'EPERM')) {
+    // The kernel answers EACCES both for a file off bpffs and for a path this user may not
+    // reach; only statfs tells which (isBpffs alone says false for both).
+    if (err instanceof BpfError && (err.code === 'EACCES' || err.code === 'EPERM') && !statfsAllowed(abs)) {
       throw err.code === 'EACCES' ? accessDenied(abs, 'EACCES', err) : err;
     }
     if (err instanceof BpfError && err.code !== 'ENOENT' && !isBpffs(abs)) {
@@ -50,6 +52,17 @@ export function openPinnedLink(path: string): BpfLink {
  */
 export function openLinkById(id: number): BpfLink {
   return wrap(linkGetFdById(id), `link id ${id}`);
+}
+
+/** False when statfs(path) is refused for permission (the path cannot even be looked at). */
+function statfsAllowed(path: string): boolean {
+  try {
+    statfsSync(path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code !== 'EACCES' && code !== 'EPERM';
+  }
 }
 
 function wrap(fd: Fd, where: string): BpfLink {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Open-phase blueprints: what an object file contains, decided from its bytes alone
  * (no kernel access), so the same file yields the same spec on every machine.

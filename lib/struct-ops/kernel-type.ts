@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { Btf, BtfKind } from '../btf';
 import { VALUE_TYPE_PREFIX } from './names';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Names of struct_ops types. A local type may carry a CO-RE flavor suffix
  * (`tcp_congestion_ops___v2`); the kernel type is found by its essential name, with the

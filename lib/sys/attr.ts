@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Field tables: how each command file declares its slice of union bpf_attr (or of a
  * bpf_*_info struct) once, by name, offset and kind. Offsets appear only in those tables;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** bpf_btf_info decoding, optionally with the raw BTF bytes. */
 import { isBpfError } from '../errors';
 import type { FdLike, OutTable } from './attr';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * UAPI constants of the bpf() syscall (include/uapi/linux/bpf.h), with name lookups so
  * errors can say `BPF_PROG_LOAD` rather than `5`. Enum values were taken from the BTF of

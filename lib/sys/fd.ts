@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../errors';
 
 /** Closes a raw fd through the addon; set by the native loader to avoid an import cycle. */

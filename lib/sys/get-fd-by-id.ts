@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_{PROG,MAP,BTF,LINK}_GET_FD_BY_ID: open an object by its id. */
 import type { AttrLayout } from './attr';
 import { encodeAttr } from './attr';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_{PROG,MAP,BTF,LINK}_GET_NEXT_ID: walk the ids of all objects of a kind. */
 import { isBpfError } from '../errors';
 import type { AttrLayout } from './attr';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * lib/sys: one typed function per bpf() command. Builds attr bytes from field tables,
  * calls the native addon (which checks every pointer against its Buffer), decodes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_LINK_CREATE (the first 16 bytes: enough for struct_ops links). */
 import { BpfError } from '../errors';
 import type { AttrLayout, FdLike } from './attr';

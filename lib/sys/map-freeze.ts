@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_MAP_FREEZE. */
 import type { AttrLayout, FdLike } from './attr';
 import { encodeAttr } from './attr';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Loads struct_ops.node (the bpf() shim built from native/) and is the only caller of it.
  * Loading is lazy so that importing lib/sys never fails; the first bpf() call reports a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * BPF_OBJ_GET_INFO_BY_FD, the raw call behind mapGetInfo/progGetInfo/linkGetInfo/btfGetInfo.
  * The addon zeroes the info Buffer first, so no pointer inside a bpf_*_info struct reaches

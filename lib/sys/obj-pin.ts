@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_OBJ_PIN and BPF_OBJ_GET: pin an object in bpffs and open it again by path. */
 import type { AttrLayout, FdLike } from './attr';
 import { encodeAttr } from './attr';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** bpf_prog_info decoding (BPF_OBJ_GET_INFO_BY_FD on a program fd). */
 import type { FdLike, OutTable } from './attr';
 import { decodeFields } from './attr';

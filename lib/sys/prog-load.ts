@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_PROG_LOAD, sync and on the libuv pool, with the verifier-log retry. */
 import { BpfError, isBpfError } from '../errors';
 import type { AttrLayout, EncodedAttr, FdLike } from './attr';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Socket options for selecting a TCP congestion controller (TCP_CONGESTION). Not a bpf()
  * command, but the same addon issues it; the addon refuses every other option.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Turns the plain errors the addon throws (Node system-error shape: errno, code,
  * syscall, command) into BpfError with the command's UAPI name and a hint.

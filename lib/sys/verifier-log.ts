@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The verifier-log retry shared by BPF_PROG_LOAD and BPF_BTF_LOAD: load once without a
  * log (fast path), and on failure load again with a log buffer that grows until the

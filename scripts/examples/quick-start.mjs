@@ -1,11 +1,9 @@
-// Quick start: load a TCP congestion controller, register it, use it on a socket, read
-// its counters, unregister. Run as root: node scripts/examples/quick-start.mjs
+// Quick start: load the TCP congestion controller shipped with struct-ops, register it, use
+// it on a socket, read its counters, unregister. Run as root: node quick-start.mjs
 import { connect, createServer } from 'node:net';
-import { openObject, setCongestionControl, getCongestionControl } from 'struct-ops';
+import { demoObjectPath, getCongestionControl, openObject, setCongestionControl } from 'struct-ops';
 
-const object = new URL('../../lib/cli/demo/demo_cc.bpf.o', import.meta.url).pathname;
-
-const obj = await openObject(object);            // parse only: no kernel access yet
+const obj = await openObject(demoObjectPath());   // parse only: no kernel access yet
 await obj.load();                                 // BTF, maps, programs, struct_ops value
 const link = await obj.structOps.get('so_demo').attach();   // registers "so_demo"
 

@@ -21,14 +21,16 @@ describe('struct-ops dump: usage', () => {
   test('--help prints the usage and exits 0', () => {
     const r = cli(['dump', '--help']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(/^Usage: struct-ops dump \[NAME \| --id ID\] \[--json\]/);
+    expect(r.stdout).toMatch(/^Usage: struct-ops dump \[NAME \| --id ID\] \[-j \| -p\]/);
   });
 
   test.each([
     [['dump', '--bogus'], /unknown option --bogus/],
     [['dump', 'a', 'b'], /at most one NAME/],
     [['dump', 'x', '--id', '7'], /either NAME or --id/],
-    [['dump', '--id', '-1'], /--id must be a map id/],
+    [['dump', '--id', '-1'], /--id needs a value, got the option -1/],
+    [['dump', '--id=-1'], /--id must be a decimal integer from 1/],
+    [['dump', '--id', '0x47d9'], /--id must be a decimal integer from 1/],
   ])('%j is a usage error: exit 2', (args, message) => {
     const r = cli(args);
     expect(r.code).toBe(2);
@@ -111,13 +113,14 @@ describeKernel('struct-ops dump against the kernel', () => {
     expect(flatten(JSON.parse(json.stdout))).toEqual(flatten(structOpsDump(id)));
   });
 
-  test('no match: exit 1 and "Error: no struct_ops found for ..." on stderr; JSON mode prints []', () => {
+  test('no match: exit 1 and "struct-ops dump: no struct_ops found for ..." on stderr; JSON mode prints {"error"}', () => {
     const plain = cli(['dump', 'so_isp_none']);
     expect(plain).toMatchObject({ code: 1, stdout: '' });
-    expect(plain.stderr.split('\n')[0]).toBe('Error: no struct_ops found for so_isp_none');
+    expect(plain.stderr.split('\n')[0]).toBe('struct-ops dump: no struct_ops found for so_isp_none');
     const json = cli(['dump', '--id', '4294967295', '--json']);
-    expect(json).toMatchObject({ code: 1, stdout: '[]\n' });
-    expect(json.stderr).toContain('Error: no struct_ops found for id 4294967295');
+    expect(json).toMatchObject({ code: 1 });
+    expect(JSON.parse(json.stdout)).toEqual({ error: 'no struct_ops found for id 4294967295' });
+    expect(json.stderr).not.toContain('no struct_ops found');
   });
 
   test('without privileges: exit 1 with the EPERM error and a hint', () => {

@@ -10,7 +10,7 @@ describe('struct-ops inspect: usage', () => {
   test('--help prints the usage and exits 0', () => {
     const r = cli(['inspect', '--help']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(/^Usage: struct-ops inspect FILE\.o \[--json\]/);
+    expect(r.stdout).toMatch(/^Usage: struct-ops inspect FILE\.o \[-j \| -p\]/);
   });
 
   test.each([

@@ -49,7 +49,9 @@ describeKernel('struct-ops register', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n').sort();
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^Registered tcp_congestion_ops swap_legacy id \d+$/);
+    // The legacy map is pinned too, so `unregister --pin` can end it like a link.
+    expect(lines[1]).toBe(`Registered tcp_congestion_ops swap_legacy id ${/swap_legacy id (\d+)/.exec(lines[1])![1]} pinned at ${join(dir, 'swap_legacy')}`);
+    expect(existsSync(join(dir, 'swap_legacy'))).toBe(true);
     const m = /^Registered tcp_congestion_ops swap_a map id (\d+) link id (\d+) pinned at (.*)$/.exec(lines[0])!;
     expect(m).not.toBeNull();
     expect(m[3]).toBe(join(dir, 'swap_a'));
@@ -64,8 +66,9 @@ describeKernel('struct-ops register', () => {
     // The same again is refused before anything is registered: the pin path is taken.
     const again = cli(['register', fixture('swap_a'), '--map', 'swap_a', '--pin-dir', dir, '--json']);
     expect(again.code).toBe(1);
-    expect(again.stdout).toBe('');
-    expect(again.stderr).toMatch(/already exists/);
+    // Under --json the error is bpftool's {"error": ...} on stdout, nothing else there.
+    expect(JSON.parse(again.stdout)).toEqual({ error: expect.stringMatching(/already exists/) });
+    expect(again.stderr).toMatch(/^hint: unregister the old registration/);
 
     // Dropping the pin ends the registration (the kernel frees the link from a workqueue).
     rmSync(dir, { recursive: true });
@@ -74,8 +77,8 @@ describeKernel('struct-ops register', () => {
     const json = cli(['register', fixture('swap_a'), '--map', 'swap_a', '--pin-dir', dir, '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual([{
-      map: 'swap_a', kernelStructOps: 'tcp_congestion_ops', algorithm: 'so_swap',
-      mapId: expect.any(Number), linkId: expect.any(Number), pinned: join(dir, 'swap_a'),
+      map: 'swap_a', kernel_struct_ops: 'tcp_congestion_ops', algorithm: 'so_swap',
+      map_id: expect.any(Number), link_id: expect.any(Number), pinned: join(dir, 'swap_a'),
     }]);
   });
 
@@ -84,7 +87,7 @@ describeKernel('struct-ops register', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toBe(`struct-ops register: no struct_ops map named nosuch in ${fixture('swap_a')}\n` +
-      'available maps: swap_a (.struct_ops.link), swap_legacy (.struct_ops)\n');
+      'hint: available maps: swap_a (.struct_ops.link), swap_legacy (.struct_ops)\n');
     expect(ours()).toEqual([]);
 
     const two = cli(['register', fixture('swap_b'), '--map', 'swap_b', '--map', 'swap_other', '--pin-dir', pinDir()]);

@@ -12,7 +12,7 @@ describe('struct-ops show: usage', () => {
   test('--help prints the usage and exits 0', () => {
     const r = cli(['show', '--help']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(/^Usage: struct-ops show \[NAME\] \[--id ID\] \[--json\]/);
+    expect(r.stdout).toMatch(/^Usage: struct-ops show \[NAME\] \[--id ID\] \[-j \| -p\]/);
     expect(r.stdout).toContain('kernel_struct_ops');
   });
 
@@ -20,8 +20,12 @@ describe('struct-ops show: usage', () => {
     [['show', '--bogus'], /unknown option --bogus/],
     [['show', 'a', 'b'], /at most one NAME/],
     [['show', 'reno', '--id', '3'], /either NAME or --id/],
-    [['show', '--id', 'abc'], /--id must be a map id/],
-    [['show', '--id', '0'], /--id must be a map id/],
+    [['show', '--id', 'abc'], /--id must be a decimal integer from 1 to 4294967295, got "abc"/],
+    [['show', '--id', '0'], /--id must be a decimal integer from 1/],
+    [['show', '--id', '0x47d9'], /--id must be a decimal integer from 1/],
+    [['show', '--id', '1e3'], /--id must be a decimal integer from 1/],
+    [['show', '--id', ' 5'], /--id must be a decimal integer from 1/],
+    [['show', '--id', '5.0'], /--id must be a decimal integer from 1/],
     [['show', '--id'], /needs a value/],
   ])('%j is a usage error: exit 2, message and usage on stderr', (args, message) => {
     const r = cli(args);
@@ -102,17 +106,17 @@ describeKernel('struct-ops show against the kernel', () => {
     expect(json).toEqual([expect.objectContaining({ id, name: 'cubic_link', state: 'READY', refcnt: 1, link_ids: [link.id] })]);
   });
 
-  test('no match: exit 1 and bpftool\'s error on stderr; JSON mode prints []', () => {
+  test('no match: exit 1 and bpftool\'s error on stderr; JSON mode prints {"error"}', () => {
     const plain = cli(['show', 'so_isp_none']);
     expect(plain).toMatchObject({ code: 1, stdout: '' });
-    expect(plain.stderr.split('\n')[0]).toBe('Error: no struct_ops found for so_isp_none');
+    expect(plain.stderr.split('\n')[0]).toBe('struct-ops show: no struct_ops found for so_isp_none');
     expect(plain.stderr).toMatch(/^hint: /m);
     const json = cli(['show', 'so_isp_none', '--json']);
-    expect(json).toMatchObject({ code: 1, stdout: '[]\n' });
-    expect(json.stderr).toContain('Error: no struct_ops found for so_isp_none');
+    expect(json).toMatchObject({ code: 1 });
+    expect(JSON.parse(json.stdout)).toEqual({ error: 'no struct_ops found for so_isp_none' });
     const byId = cli(['show', '--id', '4294967295']);
     expect(byId.code).toBe(1);
-    expect(byId.stderr).toContain('Error: no struct_ops found for id 4294967295');
+    expect(byId.stderr).toContain('struct-ops show: no struct_ops found for id 4294967295');
   });
 
   test('without privileges: exit 1 with the EPERM error and a hint', () => {

@@ -6,7 +6,7 @@ describe('struct-ops types: usage', () => {
   test('--help prints the usage and exits 0', () => {
     const r = cli(['types', '--help']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(/^Usage: struct-ops types \[NAME\] \[--json\]/);
+    expect(r.stdout).toMatch(/^Usage: struct-ops types \[NAME\] \[-j \| -p\]/);
   });
 
   test.each([
@@ -43,10 +43,14 @@ describeKernel('struct-ops types against the running kernel (unprivileged)', () 
     expect(lines).toHaveLength(2 + 18);
   });
 
-  test('--json is the library result', () => {
+  test('--json is the library result with bpftool\'s snake_case keys', () => {
     const r = cli(['types', 'tcp_congestion_ops', '--json'], { unprivileged: true });
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(listStructOpsTypes('tcp_congestion_ops'))));
+    const [tcp] = listStructOpsTypes('tcp_congestion_ops');
+    const [shown] = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(shown).toEqual({ name: tcp.name, module: tcp.module, type_id: tcp.typeId, value_type_id: tcp.valueTypeId,
+      value_size: tcp.valueSize, size: tcp.size, members: tcp.members.map(({ bitfieldSize, namesFrom, ...m }) => ({ ...m, bitfield_size: bitfieldSize, ...(namesFrom ? { names_from: namesFrom } : {}) })) });
+    expect(r.stdout).not.toMatch(/"[a-z]+[A-Z]\w*":/);
     const all = JSON.parse(cli(['types', '--json']).stdout) as { name: string }[];
     expect(all.map((t) => t.name)).toEqual(listStructOpsTypes().map((t) => t.name));
   });
@@ -54,7 +58,9 @@ describeKernel('struct-ops types against the running kernel (unprivileged)', () 
   test('an unknown type: exit 1 with an error and a hint on stderr', () => {
     const r = cli(['types', 'so_isp_nosuch_ops']);
     expect(r).toMatchObject({ code: 1, stdout: '' });
-    expect(r.stderr).toMatch(/^Error: struct_ops type so_isp_nosuch_ops is not supported by the running kernel\nhint: /);
-    expect(cli(['types', 'so_isp_nosuch_ops', '--json'])).toMatchObject({ code: 1, stdout: '[]\n' });
+    expect(r.stderr).toMatch(/^struct-ops types: struct_ops type so_isp_nosuch_ops is not supported by the running kernel\nhint: /);
+    const json = cli(['types', 'so_isp_nosuch_ops', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ error: 'struct_ops type so_isp_nosuch_ops is not supported by the running kernel' });
   });
 });

@@ -49,7 +49,7 @@ describeKernel('struct-ops update', () => {
     const json = cli(['update', '--pin', pin, fixture('swap_a'), '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({
-      pin, linkId, kernelStructOps: 'tcp_congestion_ops', oldMapId: newId, newMapId: expect.any(Number), map: 'swap_a',
+      pin, link_id: linkId, kernel_struct_ops: 'tcp_congestion_ops', old_map_id: newId, new_map_id: expect.any(Number), map: 'swap_a',
     });
   });
 
@@ -74,7 +74,7 @@ describeKernel('struct-ops update', () => {
     expect(unknown.stderr).toMatch(/no struct_ops map named nosuch[\s\S]*available maps: swap_a \(\.struct_ops\.link\), swap_legacy \(\.struct_ops\)/);
     const ambiguous = cli(['update', '--pin', pin, fixture('swap_b')]);
     expect(ambiguous.code).toBe(1);
-    expect(ambiguous.stderr).toMatch(/has several link-based maps; pick one with --map NAME\navailable maps: swap_b \(\.struct_ops\.link\), swap_other \(\.struct_ops\.link\)/);
+    expect(ambiguous.stderr).toMatch(/has several link-based maps; pick one with --map NAME\nhint: available maps: swap_b \(\.struct_ops\.link\), swap_other \(\.struct_ops\.link\)/);
     const noLink = cli(['update', '--pin', pin, fixture('reno')]);
     expect(noLink.code).toBe(1);
     expect(noLink.stderr).toMatch(/reno\.bpf\.o has no link-based struct_ops map; a link can only switch/);
@@ -85,7 +85,9 @@ describeKernel('struct-ops update', () => {
     expect(cli(['update', fixture('swap_b')]).code).toBe(2);
     expect(cli(['update', '--pin', pin]).code).toBe(2);
 
-    expect(cli(['unregister', 'swap_a']).code).toBe(0); // detaches, the pin stays
+    const pinned = openPinnedLink(pin); // detached through the library: the pin stays
+    pinned.detach();
+    pinned.close();
     const detached = cli(['update', '--pin', pin, fixture('swap_b'), '--map', 'swap_b']);
     expect(detached.code).toBe(1);
     expect(detached.stderr).toMatch(/is detached: there is nothing to update/);

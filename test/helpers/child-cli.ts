@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BPFFS_ROOT, isBpffs } from '../../lib';
 import { assertDistBuilt, DIST, eventually } from './child';
+import { runAsNobody, unprivilegedCli } from './child-unprivileged';
 import { unregisterLeftovers } from './cleanup';
 
 export const CLI = join(DIST, 'cli', 'main.js');
@@ -17,15 +18,15 @@ export interface CliResult {
 
 /**
  * Runs `node dist/cli/main.js ...args`. With `unprivileged`, runs it as nobody with no
- * capabilities (setpriv), the way a normal user would.
+ * capabilities (setpriv), the way a normal user would, from a copy of the build nobody can
+ * read wherever this checkout lives (see child-unprivileged.ts).
  */
 export function cli(args: string[], options: { unprivileged?: boolean } = {}): CliResult {
   assertDistBuilt();
-  const argv = [CLI, ...args];
   const spawnOpts: SpawnSyncOptions = { encoding: 'utf8', timeout: 60000 };
   const r = options.unprivileged
-    ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, ...argv], spawnOpts)
-    : spawnSync(process.execPath, argv, spawnOpts);
+    ? runAsNobody([unprivilegedCli(), ...args], spawnOpts)
+    : spawnSync(process.execPath, [CLI, ...args], spawnOpts);
   if (r.error) throw r.error;
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runAsNobody, unprivilegedLibrary } from '../helpers/child-unprivileged';
 import { describeKernel } from '../helpers/kernel';
 import { fixture } from '../helpers/fixtures';
-
-const dist = join(__dirname, '..', '..', 'dist', 'index.js');
 
 describeKernel('loading an object without privileges', () => {
   test('open works, load fails with EPERM and the privilege hint, and nothing leaks', () => {
@@ -15,7 +13,7 @@ describeKernel('loading an object without privileges', () => {
     copyFileSync(fixture('reno'), obj);
     chmodSync(obj, 0o644);
     const script = `
-      const { openObject } = require(${JSON.stringify(dist)});
+      const { openObject } = require(${JSON.stringify(unprivilegedLibrary())});
       (async () => {
         const obj = await openObject(process.argv[1]);
         const opened = [...obj.structOps.keys()];
@@ -23,8 +21,7 @@ describeKernel('loading an object without privileges', () => {
         catch (e) { console.log(JSON.stringify({ opened, name: e.name, code: e.code, command: e.command, hint: e.hint, message: e.message })); }
       })();`;
     try {
-      const child = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all',
-        process.execPath, '-e', script, obj], { encoding: 'utf8', timeout: 30000 });
+      const child = runAsNobody(['-e', script, obj]);
       expect(child.stderr).toBe('');
       const result = JSON.parse(child.stdout.trim());
       expect(result).toMatchObject({ opened: ['reno'], name: 'BpfError', code: 'EPERM' });

@@ -46,7 +46,10 @@ describeKernel('struct-ops as a dependency (npm pack -> npm install)', () => {
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('lib/cli/demo/demo_cc.bpf.o');
-    expect(files.filter((f) => /^(test|scripts|build)\//.test(f))).toEqual([]);
+    // What a user reads: licenses, the API reference, runnable examples.
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'LICENSES/LGPL-2.1.txt', 'LICENSES/BSD-2-Clause.txt', 'LICENSES/GPL-2.0.txt',
+      'docs/api/README.md', 'docs/api/functions/demoObjectPath.md', 'scripts/examples/quick-start.mjs', 'README.md']));
+    expect(files.filter((f) => /^(test|build)\//.test(f) || (f.startsWith('scripts/') && !f.startsWith('scripts/examples/')))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(statSync(tarball).size).toBeLessThan(2 * 1024 * 1024);
   });
@@ -66,6 +69,32 @@ describeKernel('struct-ops as a dependency (npm pack -> npm install)', () => {
     const esm = run(process.execPath, ['--input-type=module', '-e',
       "import { openObject, BpfError } from 'struct-ops'; console.log(typeof openObject, typeof BpfError)"], app());
     expect(esm.trim()).toBe('function function');
+  });
+
+  test('the package says its license, and the demo object resolves by path and by export', () => {
+    const pkg = JSON.parse(readFileSync(join(app(), 'node_modules', 'struct-ops', 'package.json'), 'utf8')) as { license: string };
+    expect(pkg.license).toBe('LGPL-2.1 OR BSD-2-Clause');
+    const out = run(process.execPath, ['-e',
+      "const so=require('struct-ops');console.log(so.demoObjectPath()===require.resolve('struct-ops/demo_cc.bpf.o'), require('fs').statSync(so.demoObjectPath()).size>0)"], app());
+    expect(out.trim()).toBe('true true');
+  });
+
+  test('the README quick start, copied as is into the consumer project, runs', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Quick start'));
+    const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(code).toBeDefined();
+    // The README names this file; the example in the package is the same program.
+    expect(code).toBe(readFileSync(join(ROOT, 'scripts', 'examples', 'quick-start.mjs'), 'utf8'));
+    writeFileSync(join(app(), 'quick-start.mjs'), code!);
+    const r = spawnSync(process.execPath, ['quick-start.mjs'], { cwd: app(), encoding: 'utf8', timeout: 120000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^socket uses so_demo$/m);
+    const m = /^init (\d+), cong_avoid (\d+)$/m.exec(r.stdout);
+    expect(Number(m?.[1])).toBeGreaterThan(0);
+    expect(Number(m?.[2])).toBeGreaterThan(0);
+    expect(readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8')).not.toMatch(/\bso_demo\b/);
   });
 
   test('the bundled demo runs from the installed package', () => {

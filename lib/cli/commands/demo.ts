@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { flag, hasFlag, UsageError } from '../args';
 import { Command } from '../command';
 import { DEMO_ALGORITHM, isAlgorithmName, runDemo } from '../demo';

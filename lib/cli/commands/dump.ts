@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { dumpMatching, notFound, type StructOpsDump, type StructOpsMemberDump } from '../../struct-ops/introspect';
 import { Command, EXIT_OK } from '../command';
 import { toJson } from '../format/json';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { openObject } from '../../object';
 import { flag, UsageError } from '../args';
 import { Command, EXIT_OK } from '../command';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { findStructOps, notFound, type StructOpsInfo } from '../../struct-ops/introspect';
 import { Command, EXIT_OK } from '../command';
 import { parseTarget } from '../format/target';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The command table: what `struct-ops --help` lists and how each command is found. It is
  * declarative on purpose: a command's module (and everything it imports: the loader, BTF,

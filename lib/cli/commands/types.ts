@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { listStructOpsTypes, type StructOpsTypeInfo } from '../../struct-ops/introspect';
 import { BpfError } from '../../errors';
 import { UsageError } from '../args';

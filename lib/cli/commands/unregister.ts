@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BpfError } from '../../errors';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * JSON output for `--json`: like JSON.stringify, but 64-bit integers (bigint) are written as
  * exact digits, the way bpftool prints u64 fields, instead of throwing. `indent` > 0 gives

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { flag, parseId, UsageError, type ParsedArgs } from '../args';
 
 /** Which struct_ops maps a command addresses: all, one id, or a map name. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * TypeScript types for values decoded from BTF: the shadow value's members (from the same
  * layout the runtime Proxy uses) and global data as `BpfObject.readGlobals()` decodes it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Small helpers for writing TypeScript source text: identifiers, property keys, string
  * literal unions and doc comments.

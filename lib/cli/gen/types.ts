@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * `struct-ops gen types`: TypeScript declarations for one object file, so that its
  * struct_ops maps' shadow values, its programs, maps and global data are typed by name

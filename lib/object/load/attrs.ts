@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The one place the loader turns its decisions into MAP_CREATE and PROG_LOAD attributes.
  * Pure: fds come in as numbers (real ones when loading, placeholders in a load plan), so a

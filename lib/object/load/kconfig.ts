@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { BpfError } from '../../errors';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { Btf, listKernelBtfModules, loadKernelBtf, loadModuleBtf } from '../../btf';
 import { BpfError } from '../../errors';
 import type { KernelBtfSource } from '../../struct-ops/kernel-type';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import {
   ALL_BTF_FEATURES, BtfKind, BtfPatch, BTF_FUNC_GLOBAL, BTF_FUNC_EXTERN, BTF_FUNC_STATIC, BTF_INT_SIGNED,
   BTF_VAR_GLOBAL_ALLOCATED, sanitizeBtf, type BtfFeatures,

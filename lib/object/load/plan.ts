@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Load plans: everything load() would send to the kernel, computed without creating a
  * kernel object. The plan runs the loader's own steps (prepare.ts, attrs.ts) with

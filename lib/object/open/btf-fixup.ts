@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError, malformed } from '../../errors';
 import {
   Btf, BtfDatasec, BtfKind, BtfVar, BTF_VAR_STATIC,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { basename } from 'node:path';
 import { BpfError, isBpfError } from '../../errors';
 import { Btf, parseBtfExt } from '../../btf';

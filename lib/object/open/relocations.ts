@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { malformed } from '../../errors';
 import { ElfFile, ElfSection, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF } from '../../elf';
 import {

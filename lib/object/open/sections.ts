@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BPF_F_SLEEPABLE, BpfProgType } from '../../sys';
 
 /** How a program section name maps to a program type (libbpf's SEC() conventions). */

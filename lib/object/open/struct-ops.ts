@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { malformed } from '../../errors';
 import { Btf, BtfKind } from '../../btf';
 import { ElfFile, SHN_LORESERVE, STT_FUNC, STT_SECTION } from '../../elf';

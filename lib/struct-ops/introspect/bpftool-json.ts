@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Renders BTF-typed bytes the way `bpftool -j struct_ops dump` does (its btf_dumper), so
  * our `dump --json` can be compared with bpftool's field by field: 8-64 bit ints as numbers,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Finds names in a BTF's own string section by prefix. Listing struct_ops types needs every
  * `bpf_struct_ops_*` struct; decoding all ~125k kernel types to find them costs ~0.3 s,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BtfKind, loadKernelBtf, type BtfComposite } from '../../btf';
 import { BpfError } from '../../errors';
 import { decodeValue, type DecodedValue } from '../../object/decode';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Introspection of struct_ops in the running kernel (what is registered, its decoded value,
  * which types the kernel supports) and of object files against it. This file is the

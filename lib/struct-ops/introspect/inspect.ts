@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { BtfComposite } from '../../btf';

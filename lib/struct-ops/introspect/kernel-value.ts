@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * A registered struct_ops map's value as the kernel reports it: which kernel BTF (vmlinux
  * or a module) defines its `bpf_struct_ops_<T>` type, and the `common` header (state,

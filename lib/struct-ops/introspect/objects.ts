@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Walks the kernel's BPF objects by id (the way bpftool does): GET_NEXT_ID, GET_FD_BY_ID,
  * OBJ_GET_INFO_BY_FD. Objects can vanish between two of those calls, so an ENOENT while

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Program ids from struct_ops function-pointer slots, turned into names. */
 import { Btf, BtfKind } from '../../btf';
 import { isBpfError } from '../../errors';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Reads and writes one member of a struct_ops variable's local image (little-endian, as
  * the BPF target lays it out), checking every write against the member's C type before a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The shape of a shadow value: how each member of a local struct_ops type is read and
  * written from JavaScript, decided once from the object's BTF. Both the runtime view

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Types for shadow values and for the declarations `struct-ops gen types` writes. They
  * describe the real runtime objects (Maps, StructOpsMap, the shadow Proxy); nothing here

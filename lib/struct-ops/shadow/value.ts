@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The shadow value of a struct_ops map: a live, typed view of the variable's local image
  * (libbpf's skeleton `struct_ops.NAME`, KERNEL-FACTS §3). Data members read and write the

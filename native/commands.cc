@@ -35,7 +35,7 @@ enum : uint32_t {
   kMapGetNextId = 12, kProgGetFdById = 13, kMapGetFdById = 14, kObjGetInfoByFd = 15,
   kBtfLoad = 18, kBtfGetFdById = 19, kMapFreeze = 22, kBtfGetNextId = 23, kLinkCreate = 28,
   kLinkUpdate = 29, kLinkGetFdById = 30, kLinkGetNextId = 31, kLinkDetach = 34,
-  kProgBindMap = 35,
+  kProgBindMap = 35, kProgTestRun = 10,
 };
 
 // {cmd, attrSize, async, retryEagain, mapAt0, infoAt0, nslots, {slots}, nzero, {zero}}
@@ -83,6 +83,14 @@ constexpr CommandDesc kCommands[] = {
     {kLinkUpdate, 16, false, false, false, false, 0, {}, 0, {}},
     {kLinkDetach, 4, false, false, false, false, 0, {}, 0, {}},
     {kProgBindMap, 12, false, false, false, false, 0, {}, 0, {}},
+    // prog_fd@0, retval@4 (out), data_size_in@8, data_size_out@12 (in/out), data_in@16,
+    // data_out@24, repeat@32, duration@36 (out), ctx_size_in@40, ctx_size_out@44 (out),
+    // ctx_in@48 (syscall programs write it back), ctx_out@56, flags@64, cpu@68,
+    // batch_size@72. buffers[4] is the struct_ops state (prog_test_run.cc).
+    {kProgTestRun, 76, false, false, false, false, 4,
+     {Field(16, kTestRunDataIn, R, 8, 1), Field(24, kTestRunDataOut, W, 12, 1),
+      Field(48, kTestRunCtxIn, W, 40, 1), Field(56, kTestRunCtxOut, W, 44, 1)},
+     0, {}},
 };
 
 bool AllZero(const uint8_t* p, size_t n) {
@@ -127,6 +135,7 @@ bool Call::Prepare(uint32_t cmd, const uint8_t* attr, size_t attrLen, const Span
   size_t used = 0;
   for (uint8_t i = 0; i < desc_->nslots; i++) used |= size_t{1} << desc_->slots[i].buffer;
   if (desc_->infoAt0) used |= 0x6;  // bpf_btf_info.btf and .name
+  if (cmd == kProgTestRun) used |= size_t{1} << kTestRunState;
   if (nbufs > kMaxBuffers) return Refuse(f, EINVAL, "too many buffers");
   for (size_t i = 0; i < nbufs; i++) {
     if (bufs[i].present && !(used & (size_t{1} << i))) {
@@ -148,7 +157,7 @@ bool Call::Prepare(uint32_t cmd, const uint8_t* attr, size_t attrLen, const Span
     }
   }
 
-  if (desc_->mapAt0 || desc_->infoAt0) {
+  if (desc_->mapAt0 || desc_->infoAt0 || cmd == kProgTestRun) {
     callerFd_ = LoadU32(attr_, 0);
     if (!DupPrivate(callerFd_, &privFd_, f)) return false;
     StoreU32(attr_, 0, static_cast<uint32_t>(privFd_));
@@ -163,6 +172,7 @@ bool Call::Prepare(uint32_t cmd, const uint8_t* attr, size_t attrLen, const Span
     if (!PrepareBtfInfo(privFd_, info, LoadU32(attr_, 4), bufs, nbufs, &infoPtrEnd_, f)) return false;
     if (infoPtrEnd_ != 0) info_ = info;
   }
+  if (cmd == kProgTestRun && !PrepareTestRun(attr_, privFd_, bufs, nbufs, &testRun_, f)) return false;
   return true;
 }
 
@@ -217,6 +227,7 @@ long Call::Run() {
 
 void Call::CopyOut(uint8_t* attr, size_t attrLen) {
   for (uint8_t i = 0; i < desc_->nslots; i++) StoreU64(attr_, desc_->slots[i].ptrOff, 0);
+  if (cmd_ == kProgTestRun) FinishTestRun(&testRun_);
   if (privFd_ >= 0) StoreU32(attr_, 0, callerFd_);
   // The kernel echoes bpf_btf_info.btf/.name back; addresses are nothing JS should see.
   if (info_ != nullptr) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 export { BpfObject, openObject } from './object';
 export { BpfProgram } from './program';
+export type { TestRunArg, TestRunOptions, TestRunResult } from './test-run';
 export { BpfMap } from './map';
 export type { MapKey } from './map';
 export { StructOpsMap } from './struct-ops-map';

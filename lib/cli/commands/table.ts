@@ -41,6 +41,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => (require('./update') as typeof import('./update')).updateCommand,
   },
   {
+    name: 'run',
+    summary: 'register an object\'s struct_ops and hold them in the foreground with a live view (root)',
+    load: () => (require('./run') as typeof import('./run')).runCommand,
+  },
+  {
     name: 'show',
     summary: 'list registered struct_ops maps with state, refcnt and links (root)',
     load: () => (require('./show') as typeof import('./show')).showCommand,

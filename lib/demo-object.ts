@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { join } from 'node:path';
+import { packageRoot } from './package-root';
 
 /**
  * Path of the TCP congestion controller shipped with the package (`demo_cc.bpf.o`, built
@@ -11,6 +12,5 @@ import { join } from 'node:path';
  * const obj = await openObject(demoObjectPath());
  */
 export function demoObjectPath(): string {
-  // This file is lib/demo-object.ts or dist/demo-object.js: one level below the package root.
-  return join(__dirname, '..', 'lib', 'cli', 'demo', 'demo_cc.bpf.o');
+  return join(packageRoot(), 'lib', 'cli', 'demo', 'demo_cc.bpf.o');
 }

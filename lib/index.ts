@@ -12,10 +12,6 @@
  * link.close();
  * obj.close();
  */
-// First, so the modules below are compiled with the code cache (see compile-cache.ts).
-import { installCompileCache } from './compile-cache';
-installCompileCache();
-
 export { openObject, BpfObject, BpfProgram, BpfMap, StructOpsMap, BpfLink, decodeValue } from './object';
 export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec, TestRunArg, TestRunOptions, TestRunResult } from './object';
 export { loadKernelBtf, Btf, BtfKind } from './btf';

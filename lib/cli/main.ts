@@ -1,11 +1,23 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-// First, so every module the CLI loads is compiled with the code cache (see compile-cache.ts).
-import { installCompileCache } from '../compile-cache';
-installCompileCache();
-import { runCli } from './run';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { commandOf, runCli } from './run';
 
-runCli(process.argv.slice(2)).then(
+/**
+ * The runCli to use. In the published build each command is a bundle of its own
+ * (dist/cli/command-NAME.js, scripts/build-bundles.js) that carries its own runCli: the
+ * whole command then runs on one copy of every module (error classes, signal handlers),
+ * not half on the entry's and half on the command's.
+ */
+function runnerFor(argv: string[]): typeof runCli {
+  const name = commandOf(argv);
+  const bundle = name === undefined ? undefined : join(__dirname, `command-${name}.js`);
+  if (bundle === undefined || !existsSync(bundle)) return runCli;
+  return (require(bundle) as { runCli: typeof runCli }).runCli;
+}
+
+runnerFor(process.argv.slice(2))(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { GLOBAL_FLAGS, hasFlag, parseArgs, UsageError } from './args';
 import { CliIo, EXIT_OK, EXIT_USAGE } from './command';
-import { COMMANDS } from './commands';
+import { COMMAND_TABLE } from './commands/table';
 import { commandIo, stdio } from './io';
 import { didYouMean } from './suggest';
 
 function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const width = Math.max(...COMMAND_TABLE.map((c) => c.name.length));
   return [
     'Usage: struct-ops [-j | -p] <command> [options]',
     '',
@@ -14,7 +14,7 @@ function usage(): string {
     'the running kernel.',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...COMMAND_TABLE.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `struct-ops <command> --help` for a command\'s options.',
     'Options (every command): -j, --json  JSON output (snake_case keys, as bpftool; an error is',
@@ -28,11 +28,23 @@ function usage(): string {
 
 const LEADING_GLOBALS = new Set(GLOBAL_FLAGS.filter((f) => f.name !== 'help').flatMap((f) => [`--${f.name}`, `-${f.short}`]));
 
-/** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export async function runCli(argv: string[], io: CliIo = stdio()): Promise<number> {
+/** Where the command name is in `argv`: after leading global flags. */
+function commandIndex(argv: string[]): number {
   // bpftool's order works too: `struct-ops -j show` is `struct-ops show -j`.
   let start = 0;
   while (start < argv.length && LEADING_GLOBALS.has(argv[start])) start++;
+  return start;
+}
+
+/** The command `argv` names, when it names one of the table. */
+export function commandOf(argv: string[]): string | undefined {
+  const name = argv[commandIndex(argv)];
+  return COMMAND_TABLE.some((c) => c.name === name) ? name : undefined;
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function runCli(argv: string[], io: CliIo = stdio()): Promise<number> {
+  const start = commandIndex(argv);
   const globals = argv.slice(0, start);
   const [name, ...rest] = argv.slice(start);
   if (name === undefined) {
@@ -47,15 +59,17 @@ export async function runCli(argv: string[], io: CliIo = stdio()): Promise<numbe
     io.out((require('../../package.json') as { version: string }).version);
     return EXIT_OK;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMAND_TABLE.find((c) => c.name === name);
+  if (!entry) {
     const out = commandIo(io, undefined, { json: globals.some((g) => g === '-j' || g === '--json'), pretty: globals.some((g) => g === '-p' || g === '--pretty') });
-    const guess = didYouMean(name, COMMANDS.map((c) => c.name));
+    const guess = didYouMean(name, COMMAND_TABLE.map((c) => c.name));
     const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command '${name}'`;
     out.fail(new UsageError(`${what}${guess ? ` (did you mean '${guess}'?)` : ''}`));
     if (!out.json) io.err('Run `struct-ops --help` for the list of commands.');
     return out.finish(EXIT_USAGE);
   }
+  // Only now: the command's module and what it imports (see commands/table.ts).
+  const command = entry.load();
   let args;
   try {
     args = parseArgs([...globals, ...rest], command.flags);

@@ -2,7 +2,6 @@
 /** ElfFile: a parsed BPF relocatable object, and parseElf, which builds one. */
 
 import { malformed } from '../errors';
-import { decodeSections } from './elfy-adapter';
 import { readElfHeader, readSectionHeaders } from './header';
 import { checkRelocationSection, isRelocationSection, parseRelocations } from './relocations';
 import { buildSections } from './sections';
@@ -99,7 +98,7 @@ export class ElfFile {
 
 /**
  * Parses a clang-compiled BPF object (`clang -target bpf -c`). Headers and every section's
- * bounds are checked first; elfy then decodes the section header table; .symtab is read
+ * bounds are checked first, then the section header table is decoded; .symtab is read
  * here. Relocations are decoded lazily by {@link ElfFile.relocationsFor}, but each
  * relocation section's header is checked now.
  *
@@ -120,7 +119,7 @@ export function parseElf(data: Buffer, fileName = '<buffer>'): ElfFile {
   }
   const header = readElfHeader(data, fileName);
   const raw = readSectionHeaders(data, header, fileName);
-  const sections = buildSections(data, header, raw, decodeSections(data, fileName), fileName);
+  const sections = buildSections(data, header, raw, fileName);
   const symtab = findSymtab(sections, fileName);
   const symbols = symtab === undefined ? [] : parseSymbols(symtab, sections, fileName);
   for (const section of sections) {

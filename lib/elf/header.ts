@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
- * Raw ELF header and section header checks, run before the bytes reach elfy: elfy 1.0.0
- * throws plain Errors, trusts e_shoff/e_shnum and reads 64-bit sh_addralign/sh_entsize
- * from the wrong offsets, so everything it will touch is validated here first.
+ * The ELF header and the section header table, read and bounds-checked field by field at
+ * the ELF64 offsets, so every later step works on values known to lie inside the file.
  */
 
 import { malformed } from '../errors';
@@ -45,10 +44,16 @@ export interface RawSectionHeader {
   /** sh_name: offset in the section header string table. */
   nameOff: number;
   type: number;
+  /** sh_flags: SHF_* bits (all defined ones are in the low 32 bits). */
+  flags: number;
   offset: number;
   size: number;
   addralign: number;
   entsize: number;
+  /** sh_link: a section index whose meaning depends on the type. */
+  link: number;
+  /** sh_info: for SHT_REL, the section the relocations apply to. */
+  info: number;
 }
 
 /**
@@ -110,7 +115,7 @@ export function readElfHeader(data: Buffer, fileName: string): RawElfHeader {
   return { type, machine, shoff, shnum, shstrndx };
 }
 
-/** elfy slices e_phnum program headers when present, so their table must be in bounds too. */
+/** A relocatable object needs no program headers; when e_phnum claims some, their table must lie in the file. */
 function checkProgramHeaders(data: Buffer, fileName: string): void {
   const phnum = data.readUInt16LE(56);
   if (phnum === 0) return;
@@ -137,7 +142,6 @@ export function readSectionHeaders(data: Buffer, header: RawElfHeader, fileName:
     const base = headerAt(index);
     const offset = readU64OrNeg(data, base + 24);
     const size = readU64OrNeg(data, base + 32);
-    // elfy 1.0.0 reads these two from offsets 46/54; the ELF64 layout has them at 48/56.
     const addralign = readU64OrNeg(data, base + 48);
     const entsize = readU64OrNeg(data, base + 56);
     if (offset < 0 || size < 0 || addralign < 0 || entsize < 0) {
@@ -146,10 +150,20 @@ export function readSectionHeaders(data: Buffer, header: RawElfHeader, fileName:
         readSafeU64(data, base + rel, `${fileName}: section ${index} ${what}`, { object: fileName, offset: base + rel });
       }
     }
-    result.push({ nameOff: data.readUInt32LE(base), type: data.readUInt32LE(base + 4), offset, size, addralign, entsize });
+    result.push({
+      nameOff: data.readUInt32LE(base),
+      type: data.readUInt32LE(base + 4),
+      flags: data.readUInt32LE(base + 8),
+      offset,
+      size,
+      addralign,
+      entsize,
+      link: data.readUInt32LE(base + 40),
+      info: data.readUInt32LE(base + 44),
+    });
   }
 
-  // elfy asserts (a plain AssertionError) on this, so it has to be checked before elfy runs.
+  // Section names are resolved in it, so it must be a string table.
   const names = result[header.shstrndx];
   if (names.type !== SHT_STRTAB) {
     throw malformed(`${fileName}: e_shstrndx ${header.shstrndx} is not a string table (type ${names.type})`, {

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** Package root: lib/sys and dist/sys are both two levels below it. */
-const ROOT = join(__dirname, '..', '..');
+import { packageRoot } from '../package-root';
 
 /**
  * Where struct_ops.node may be, in the order they are tried: an explicit STRUCT_OPS_ADDON
@@ -17,8 +15,8 @@ const ROOT = join(__dirname, '..', '..');
 export function addonCandidates(env: NodeJS.ProcessEnv = process.env, platform = process.platform, arch = process.arch): string[] {
   const list: string[] = [];
   if (env.STRUCT_OPS_ADDON) list.push(env.STRUCT_OPS_ADDON);
-  list.push(join(ROOT, 'build', 'Release', 'struct_ops.node'));
-  list.push(join(ROOT, 'prebuilds', `${platform}-${arch}`, 'struct_ops.node'));
+  list.push(join(packageRoot(), 'build', 'Release', 'struct_ops.node'));
+  list.push(join(packageRoot(), 'prebuilds', `${platform}-${arch}`, 'struct_ops.node'));
   return list;
 }
 

@@ -4,16 +4,23 @@
  * `send(tag, data)` printing one `tag JSON` line the parent can wait for.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DIST = join(__dirname, '..', '..', 'dist');
 
 /** Throws unless dist/ holds a build with the lifecycle API (children and CLI tests run it). */
 export function assertDistBuilt(): void {
-  if (!existsSync(join(DIST, 'object', 'pinned-link.js')) || !existsSync(join(DIST, 'cli', 'commands', 'register.js'))) {
-    throw new Error('dist/ is missing or stale: run `npx tsc -p tsconfig.build.json` before these tests');
+  const bundles = [join(DIST, 'bundle', 'index.js'), join(DIST, 'cli', 'main.js'), join(DIST, 'cli', 'command-register.js')];
+  if (!existsSync(join(DIST, 'object', 'pinned-link.js')) || !bundles.every((b) => existsSync(b))) {
+    throw new Error('dist/ is missing: run `npm run build:ts` (tsc + scripts/build-bundles.js) before these tests');
   }
+  // The bundles are what children run: one older than a source file would test old code.
+  const built = Math.min(...bundles.map((b) => statSync(b).mtimeMs));
+  const lib = join(DIST, '..', 'lib');
+  const stale = readdirSync(lib, { recursive: true }).map(String)
+    .find((f) => f.endsWith('.ts') && statSync(join(lib, f)).mtimeMs > built);
+  if (stale !== undefined) throw new Error(`dist/ is stale (lib/${stale} is newer): run \`npm run build:ts\``);
 }
 
 export interface ChildExit {

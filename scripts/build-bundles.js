@@ -1,0 +1,74 @@
+'use strict';
+// Second step of `npm run build:ts` (after tsc): replaces the entry points in dist/ with
+// esbuild bundles, so starting the library or the CLI resolves, reads and compiles one file
+// instead of ~140 (the start-up measurements are in docs/startup.md).
+//
+//   dist/index.js                 the library (`require('struct-ops')`): one line requiring
+//   dist/bundle/index.js          the library bundle, from lib/index.ts
+//   dist/cli/main.js              the CLI entry: argument dispatch and the command table
+//   dist/cli/command-<name>.js    one bundle per command with its own copy of the CLI's
+//                                 runCli, loaded only when it runs (see lib/cli/main.ts)
+//
+// Files beside the package (the native addon, the demo object) are found from the package
+// root (lib/package-root.ts), wherever a bundle sits. tsc's other outputs stay: the .d.ts
+// files, and modules run as separate processes (dist/cli/traffic.js).
+const { build } = require('esbuild');
+const { readdirSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Readable stack traces: minifying saves no measurable start-up time (docs/startup.md).
+  minify: false,
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  absWorkingDir: ROOT,
+};
+
+
+// The CLI entry imports each command lazily from lib/cli/commands/lazy.ts; in the bundle
+// those imports become requires of the command's own bundle, resolved at run time.
+const commandDir = join(ROOT, 'lib', 'cli', 'commands');
+const commands = readdirSync(commandDir)
+  .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'table.ts')
+  .map((f) => f.slice(0, -3));
+const lazyCommands = {
+  name: 'lazy-commands',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/[a-z-]+$/ }, (args) => {
+      const name = args.path.slice(2);
+      if (args.importer === join(commandDir, 'table.ts') && commands.includes(name)) {
+        return { path: `./command-${name}.js`, external: true };
+      }
+      return undefined;
+    });
+  },
+};
+
+Promise.all([
+  build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/bundle/index.js' }).then(() =>
+    writeFileSync(join(ROOT, 'dist', 'index.js'), "'use strict';\n// The library bundle (scripts/build-bundles.js).\nmodule.exports = require('./bundle/index.js');\n")),
+  build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: 'dist/cli/main.js', plugins: [lazyCommands] }),
+  // A command bundle: the command and the CLI's runCli, which lib/cli/main.ts calls.
+  ...commands.map((name) =>
+    build({
+      ...common,
+      stdin: {
+        contents: `export * from './lib/cli/commands/${name}';\nexport { runCli } from './lib/cli/run';\n`,
+        resolveDir: ROOT,
+        sourcefile: `command-${name}.ts`,
+        loader: 'ts',
+      },
+      outfile: `dist/cli/command-${name}.js`,
+      plugins: [lazyCommands],
+    }),
+  ),
+]).catch((err) => {
+  process.stderr.write(`build-bundles: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,12 +1,13 @@
 /** BPF_MAP_FREEZE. */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 
 const layout: AttrLayout<{ mapFd: FdLike }> = {
-  size: 4,
-  fields: { mapFd: { offset: 0, kind: 'fd' } },
+  size: BPF_ATTR.map_elem.size,
+  fields: { mapFd: fd(BPF_ATTR.map_elem.fields.map_fd) },
 };
 
 /**

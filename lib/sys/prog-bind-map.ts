@@ -1,6 +1,7 @@
 /** BPF_PROG_BIND_MAP. */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 
@@ -11,11 +12,11 @@ interface BindAttr {
 }
 
 const layout: AttrLayout<BindAttr> = {
-  size: 12,
+  size: BPF_ATTR.prog_bind_map.size,
   fields: {
-    progFd: { offset: 0, kind: 'fd' },
-    mapFd: { offset: 4, kind: 'fd' },
-    flags: { offset: 8, kind: 'u32' },
+    progFd: fd(BPF_ATTR.prog_bind_map.fields.prog_fd),
+    mapFd: fd(BPF_ATTR.prog_bind_map.fields.map_fd),
+    flags: u32(BPF_ATTR.prog_bind_map.fields.flags),
   },
 };
 

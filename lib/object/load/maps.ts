@@ -4,7 +4,7 @@ import type { StructOpsPlan } from '../../struct-ops/plan';
 import { mapCreate, mapFreeze, mapUpdateElem } from '../../sys';
 import type { MapCreateRequest } from './attrs';
 import { buildKconfigValue } from './kconfig';
-import type { LoadTarget } from './index';
+import type { LoadTarget } from './target';
 
 const KEY0 = Buffer.alloc(4);
 

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { assertDistFresh } from './dist-fresh';
 
 export const DIST = join(__dirname, '..', '..', 'dist');
 
@@ -14,6 +15,7 @@ export function assertDistBuilt(): void {
   if (!existsSync(join(DIST, 'object', 'pinned-link.js')) || !existsSync(join(DIST, 'cli', 'commands', 'register.js'))) {
     throw new Error('dist/ is missing or stale: run `npx tsc -p tsconfig.build.json` before these tests');
   }
+  assertDistFresh();
 }
 
 export interface ChildExit {

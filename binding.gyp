@@ -12,7 +12,11 @@
         'native/fd_kind.cc',
         'native/obj_info.cc',
         'native/map_sizes.cc',
+        'native/map_handle.cc',
+        'native/mapped.cc',
         'native/prog_load.cc',
+        'native/prog_test_run.cc',
+        'native/ringbuf.cc',
         'native/sockopt.cc',
       ],
       # node_addon_api_maybe: C++ exceptions off and Maybe<T> results that must be checked.

@@ -16,9 +16,11 @@ import { installCompileCache } from './compile-cache';
 installCompileCache();
 
 export { openObject, BpfObject, BpfProgram, BpfMap, StructOpsMap, BpfLink, decodeValue } from './object';
-export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec } from './object';
+export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec, TestRunArg, TestRunOptions, TestRunResult } from './object';
 export { loadKernelBtf, Btf, BtfKind } from './btf';
 export type { BtfType } from './btf';
+export { RingBufferReader, UserRingBuffer, MappedMemory, sumCounters, openPidfd } from './maps';
+export type { MapResource, MapInput, RingBufferOptions } from './maps';
 export { BpfError, isBpfError } from './errors';
 export type { BpfErrorContext } from './errors';
 export { setCongestionControl, getCongestionControl } from './net/congestion';

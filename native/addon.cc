@@ -1,5 +1,6 @@
 // struct_ops.node exports: bpf(cmd, attr, buffers), bpfAsync(cmd, attr, buffers), close(fd),
-// and setsockopt/getsockopt limited to TCP_CONGESTION (sockopt.cc).
+// setsockopt/getsockopt limited to TCP_CONGESTION (sockopt.cc), map handles for one-syscall
+// element operations (map_handle.cc), ring buffers (ringbuf.cc) and map mmaps (mapped.cc).
 // Plain functions with no native state: everything a call needs is in its arguments.
 #include <napi.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "commands.h"
 #include "js.h"
+#include "map_handle.h"
 
 namespace structops {
 
@@ -109,7 +111,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       exports.Set("bpfAsync", Napi::Function::New(env, BpfAsync, "bpfAsync")).IsNothing() ||
       exports.Set("close", Napi::Function::New(env, Close, "close")).IsNothing() ||
       exports.Set("setsockopt", Napi::Function::New(env, SetSockopt, "setsockopt")).IsNothing() ||
-      exports.Set("getsockopt", Napi::Function::New(env, GetSockopt, "getsockopt")).IsNothing()) {
+      exports.Set("getsockopt", Napi::Function::New(env, GetSockopt, "getsockopt")).IsNothing() ||
+      !InitMapHandle(env, exports) || !InitRingbuf(env, exports) || !InitMapped(env, exports)) {
     return exports;
   }
   return exports;

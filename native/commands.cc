@@ -31,6 +31,7 @@ constexpr PtrSlot Rule(uint16_t ptr, uint8_t buf, Dir dir, LenRule rule, uint16_
 namespace pl = abi::prog_load;
 namespace me = abi::map_elem;
 namespace lc = abi::link_create;
+namespace tr = abi::test;
 
 constexpr uint16_t End(uint16_t structSize, uint16_t from) { return structSize - from; }
 
@@ -89,6 +90,16 @@ constexpr CommandDesc kCommands[] = {
     {abi::BPF_LINK_UPDATE, abi::link_update::kSize, false, false, false, false, 0, {}, 0, {}},
     {abi::BPF_LINK_DETACH, abi::link_detach::kSize, false, false, false, false, 0, {}, 0, {}},
     {abi::BPF_PROG_BIND_MAP, abi::prog_bind_map::kSize, false, false, false, false, 0, {}, 0, {}},
+    // prog_fd, retval (out), data_size_in, data_size_out (in/out), data_in, data_out, repeat,
+    // duration (out), ctx_size_in, ctx_size_out (out), ctx_in (syscall programs write it
+    // back), ctx_out, flags, cpu, batch_size. buffers[4] is the struct_ops state
+    // (prog_test_run.cc).
+    {abi::BPF_PROG_TEST_RUN, tr::kSize, false, false, false, false, 4,
+     {Field(tr::data_in, kTestRunDataIn, R, tr::data_size_in, 1),
+      Field(tr::data_out, kTestRunDataOut, W, tr::data_size_out, 1),
+      Field(tr::ctx_in, kTestRunCtxIn, W, tr::ctx_size_in, 1),
+      Field(tr::ctx_out, kTestRunCtxOut, W, tr::ctx_size_out, 1)},
+     0, {}},
 };
 
 // The attr buffer holds the largest union; every row fits in it.
@@ -136,6 +147,7 @@ bool Call::Prepare(uint32_t cmd, const uint8_t* attr, size_t attrLen, const Span
   size_t used = 0;
   for (uint8_t i = 0; i < desc_->nslots; i++) used |= size_t{1} << desc_->slots[i].buffer;
   if (desc_->infoAt0) used |= 0x6;  // bpf_btf_info.btf and .name
+  if (cmd == abi::BPF_PROG_TEST_RUN) used |= size_t{1} << kTestRunState;
   if (nbufs > kMaxBuffers) return Refuse(f, EINVAL, "too many buffers");
   for (size_t i = 0; i < nbufs; i++) {
     if (bufs[i].present && !(used & (size_t{1} << i))) {
@@ -157,9 +169,9 @@ bool Call::Prepare(uint32_t cmd, const uint8_t* attr, size_t attrLen, const Span
     }
   }
 
-  // map_fd (MAP_*_ELEM) and bpf_fd (OBJ_GET_INFO_BY_FD) both sit at offset 0.
-  static_assert(me::map_fd == 0 && abi::info::bpf_fd == 0, "fd member moved");
-  if (desc_->mapAt0 || desc_->infoAt0) {
+  // map_fd (MAP_*_ELEM), bpf_fd (OBJ_GET_INFO_BY_FD) and prog_fd (PROG_TEST_RUN) sit at offset 0.
+  static_assert(me::map_fd == 0 && abi::info::bpf_fd == 0 && tr::prog_fd == 0, "fd member moved");
+  if (desc_->mapAt0 || desc_->infoAt0 || cmd == abi::BPF_PROG_TEST_RUN) {
     callerFd_ = LoadU32(attr_, 0);
     if (!DupPrivate(callerFd_, &privFd_, f)) return false;
     StoreU32(attr_, 0, static_cast<uint32_t>(privFd_));
@@ -176,6 +188,7 @@ bool Call::Prepare(uint32_t cmd, const uint8_t* attr, size_t attrLen, const Span
     }
     if (infoPtrEnd_ != 0) info_ = info;
   }
+  if (cmd == abi::BPF_PROG_TEST_RUN && !PrepareTestRun(attr_, privFd_, bufs, nbufs, &testRun_, f)) return false;
   return true;
 }
 
@@ -230,6 +243,7 @@ long Call::Run() {
 
 void Call::CopyOut(uint8_t* attr, size_t attrLen) {
   for (uint8_t i = 0; i < desc_->nslots; i++) StoreU64(attr_, desc_->slots[i].ptrOff, 0);
+  if (cmd_ == abi::BPF_PROG_TEST_RUN) FinishTestRun(&testRun_);
   if (privFd_ >= 0) StoreU32(attr_, 0, callerFd_);
   // The kernel echoes bpf_btf_info.btf/.name back; addresses are nothing JS should see.
   if (info_ != nullptr) {

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "abi_generated.h"
 
@@ -80,6 +81,14 @@ struct CommandDesc {
 // The table row for `cmd`, or nullptr when the addon does not support it.
 const CommandDesc* FindCommand(uint32_t cmd);
 
+// What a struct_ops test run keeps private for the call: ctx_in with args[0] pointing at
+// `state`, and the caller's state Buffer to copy the kernel's result back into.
+struct TestRunState {
+  std::vector<uint8_t> ctx;
+  std::vector<uint8_t> state;
+  Span stateOut;
+};
+
 // A validated bpf() call. Prepare and CopyOut run on the JS thread; Run touches no JS value.
 class Call {
  public:
@@ -115,6 +124,8 @@ class Call {
   uint64_t valueBytes_ = 0;
   uint8_t* info_ = nullptr;  // OBJ_GET_INFO_BY_FD info Buffer, when BTF pointers were set
   size_t infoPtrEnd_ = 0;
+  // BPF_PROG_TEST_RUN of a struct_ops program: private ctx_in and state (prog_test_run.cc).
+  TestRunState testRun_;
 };
 
 }  // namespace structops

@@ -15,6 +15,10 @@
 namespace structops {
 namespace {
 
+bool ReadPossibleCpus(uint64_t* count, Failure* f);
+
+}  // namespace
+
 // enum bpf_map_type values whose syscall-side value holds one slot per possible CPU
 // (kernel bpf_map_value_size()).
 bool IsPerCpu(uint32_t type) {
@@ -31,6 +35,21 @@ bool IsPerCpu(uint32_t type) {
 
 // num_possible_cpus(): the number of CPUs in /sys/devices/system/cpu/possible ("0-3,8").
 bool PossibleCpus(uint64_t* count, Failure* f) {
+  // Fixed at boot: read once per process (a function-local static is initialised once,
+  // thread-safely, so it is no shared mutable state).
+  static const uint64_t cached = [] {
+    uint64_t n = 0;
+    Failure ignored;
+    return ReadPossibleCpus(&n, &ignored) ? n : 0;
+  }();
+  if (cached == 0) return ReadPossibleCpus(count, f);
+  *count = cached;
+  return true;
+}
+
+namespace {
+
+bool ReadPossibleCpus(uint64_t* count, Failure* f) {
   FILE* file = std::fopen("/sys/devices/system/cpu/possible", "re");
   if (file == nullptr) return Refuse(f, errno, "cannot read /sys/devices/system/cpu/possible");
   char text[256] = {};

@@ -1,2 +1,3 @@
 export { BpfError, isBpfError, malformed } from './bpf-error';
 export type { BpfErrorContext } from './bpf-error';
+export { errnoName, errnoValue } from './errno';

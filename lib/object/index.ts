@@ -1,5 +1,6 @@
 export { BpfObject, openObject } from './object';
 export { BpfProgram } from './program';
+export type { TestRunArg, TestRunOptions, TestRunResult } from './test-run';
 export { BpfMap } from './map';
 export type { MapKey } from './map';
 export { StructOpsMap } from './struct-ops-map';

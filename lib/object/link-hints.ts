@@ -36,7 +36,11 @@ export function withRegistrationHint(err: unknown, map: StructOpsMap, step: Regi
   if (step === 'update' && err.command === 'BPF_LINK_UPDATE') {
     e.message = `struct_ops ${map.name}: cannot switch the link to this map${name ? ` (${name})` : ''}: ${e.message}`;
   }
-  if (err.code === 'EEXIST' && step === 'attach') {
+  if (err.code === 'EOPNOTSUPP' && step === 'attach' && map.kernelTypeName === 'bpf_dummy_ops') {
+    // The kernel's bpf_dummy_reg() refuses every registration: the family exists for tests.
+    e.message = `struct_ops ${map.name}: bpf_dummy_ops cannot be registered: ${e.message}`;
+    e.hint = 'bpf_dummy_ops is a test-only family: it can only be test-run; run its programs with program.testRun({ ctxIn: [state, ...args] })';
+  } else if (err.code === 'EEXIST' && step === 'attach') {
     e.message = `struct_ops ${map.name}: name taken: a ${map.kernelTypeName}${name ? ` named ${name}` : ''} is already registered (${e.message})`;
     e.hint = tcp
       ? `unregister the other one first (struct-ops unregister MAP, or see /proc/sys/net/ipv4/tcp_available_congestion_control), or give this one another .name`

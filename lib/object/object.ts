@@ -8,6 +8,7 @@ import { datasecVars, findDatasec } from './open/btf-fixup';
 import { loadObjectSpec } from './open';
 import { KernelBtfs, type KernelBtfsOptions } from './load/kernel-btfs';
 import { loadObject } from './load';
+import { buildKconfigValue } from './load/kconfig';
 import { planLoad, type LoadPlan, type PlanLoadOptions } from './load/plan';
 import { BpfMap } from './map';
 import { BpfProgram } from './program';
@@ -42,7 +43,7 @@ export class BpfObject {
       const bound = new Map([...s.programs].map(([member, prog]) => [member, this.programs.get(prog)!]));
       return [s.name, new StructOpsMap(s, bound, this)];
     }));
-    this.maps = new Map<string, BpfMap>(spec.maps.map((m) => [m.name, new BpfMap(m)]));
+    this.maps = new Map<string, BpfMap>(spec.maps.map((m) => [m.name, new BpfMap(m, true, spec.btf)]));
     for (const [name, map] of this.structOps) this.maps.set(name, map);
   }
 
@@ -68,6 +69,7 @@ export class BpfObject {
     this.#state = 'loading';
     for (const p of this.programs.values()) p.lock();
     for (const m of this.structOps.values()) m.lock();
+    for (const m of this.maps.values()) m.closeEdits();
     const kernel = new KernelBtfs();
     const plainMaps = new Map([...this.maps].filter(([, m]) => !(m instanceof StructOpsMap)));
     try {
@@ -115,17 +117,23 @@ export class BpfObject {
   }
 
   /**
-   * Reads a global-data map (`.bss`, `.data`, `.rodata`, ...) and decodes each variable
-   * through the object's BTF: integers as number (bigint when 64-bit), char arrays as
-   * strings, arrays and structs as arrays and objects.
+   * Reads a global-data map (`.bss`, `.data`, `.rodata`, ...) or `.kconfig` and decodes each
+   * variable through the object's BTF: integers as number (bigint when 64-bit), char arrays
+   * as strings, arrays and structs as arrays and objects. After load it reads the kernel's
+   * map (frozen `.rodata`/`.kconfig` included); before load it decodes the initial values
+   * load() would write (the section bytes with setGlobals() edits; for `.kconfig`, the
+   * running kernel's config values).
+   *
+   * @throws {BpfError} ENOENT for a section the object does not have; EBADF after close().
+   * @example
+   * const { cong_avoid_calls } = obj.readGlobals('.bss');
    */
   readGlobals(section: string): Record<string, DecodedValue> {
     const map = this.maps.get(section);
-    if (!map || map.spec.kind !== 'data') {
+    if (!map || (map.spec.kind !== 'data' && map.spec.kind !== 'kconfig')) {
       throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
     }
-    const bytes = map.lookup(0);
-    if (!bytes) throw new BpfError(`map ${map.kernelName} has no value`, { code: 'ENOENT', map: section });
+    const bytes = this.#globalBytes(map, section);
     const datasec = findDatasec(this.spec.btf, section);
     const out: Record<string, DecodedValue> = {};
     if (!datasec) return out;
@@ -133,6 +141,20 @@ export class BpfObject {
       out[v.name] = decodeValue(this.spec.btf, v.type, bytes.subarray(offset, offset + size));
     }
     return out;
+  }
+
+  #globalBytes(map: BpfMap, section: string): Buffer {
+    if (this.#state === 'closed') throw new BpfError(`object ${this.name} is closed`, { code: 'EBADF', object: this.name });
+    if (map.loaded) {
+      const bytes = map.lookup(0);
+      if (!bytes) throw new BpfError(`map ${map.kernelName} has no value`, { code: 'ENOENT', map: section });
+      return bytes;
+    }
+    // Not created (before load, or left out): what load() would put there.
+    if (map.spec.kind === 'kconfig') {
+      return buildKconfigValue(this.spec.btf, this.spec.externs, map.spec.valueSize, this.name);
+    }
+    return map.spec.initialData ?? Buffer.alloc(map.spec.valueSize);
   }
 
   /**

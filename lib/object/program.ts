@@ -1,6 +1,7 @@
 import { BpfError } from '../errors';
 import { BpfProgType, Fd, ProgInfo, progGetInfo } from '../sys';
 import type { ProgramSpec } from './spec';
+import { testRunProgram, type TestRunOptions, type TestRunResult } from './test-run';
 
 /**
  * A program of an object. Before load it is a blueprint whose `autoload` may be changed;
@@ -73,6 +74,23 @@ export class BpfProgram {
   /** Kernel view of the program (BPF_OBJ_GET_INFO_BY_FD). */
   info(): ProgInfo {
     return progGetInfo(this.fd);
+  }
+
+  /**
+   * Runs the loaded program in the kernel with BPF_PROG_TEST_RUN, synchronously: its
+   * arguments or context in, its return value (and output context/data) out. struct_ops
+   * programs can be run this way for `bpf_dummy_ops` (the kernel's test family); `syscall`
+   * programs run like this to initialise state from user space.
+   *
+   * @throws {BpfError} EBADF when not loaded; EINVAL for bad options; the kernel's errno
+   *   (EOPNOTSUPP when it cannot test-run this program) with command BPF_PROG_TEST_RUN.
+   * @example
+   * const state = Buffer.alloc(4);           // struct bpf_dummy_ops_state { int val; }
+   * state.writeInt32LE(7);
+   * const { retval } = obj.programs.get('test_1')!.testRun({ ctxIn: [state] });
+   */
+  testRun(options: TestRunOptions = {}): TestRunResult {
+    return testRunProgram(this.fd, this.spec.progType, this.name, options);
   }
 
   /** @internal */

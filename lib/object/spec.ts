@@ -76,6 +76,10 @@ export interface MapSpec {
   sectionIndex?: number;
   /** LIBBPF_PIN_BY_NAME requested in the map definition. */
   pinByName: boolean;
+  /** Map-in-map: the inner map definition (`__array(values, struct ...)`), the template at create. */
+  inner?: MapSpec;
+  /** Map-in-map: map name set in each slot at load (`values = { [1] = &other }`), null for empty slots. */
+  initialSlots?: (string | null)[];
 }
 
 /** A `SEC(".struct_ops")` / `SEC(".struct_ops.link")` variable. */
@@ -85,8 +89,8 @@ export interface StructOpsSpec {
   section: string;
   /** Registered through BPF_LINK_CREATE (`.struct_ops.link`). */
   link: boolean;
-  /** False for `?.struct_ops*` sections (not created unless asked). */
-  autocreate: boolean;
+  /** False for `?.struct_ops*` sections: the default of the object's `StructOpsMap.autocreate`. */
+  readonly autocreate: boolean;
   /** Local struct type id in the object's BTF. */
   typeId: number;
   /** Kernel struct name it implements (local name with any `___flavor` suffix stripped). */

@@ -38,7 +38,7 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
       keySize: 4, valueSize: spec.data.length, maxEntries: 1, flags: 0, numaNode: 0, mapExtra: 0n,
       btfKeyTypeId: 0, btfValueTypeId: 0, freeze: false, section: spec.section, pinByName: false,
     };
-    super(mapSpec);
+    super(mapSpec, spec.autocreate);
     this.structOps = spec;
     this.#programs = programs;
     this.#owner = owner;
@@ -122,6 +122,7 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
   /** @internal Called when load() starts: the shadow value becomes read-only. */
   lock(): void {
     this.#locked = true;
+    this.closeEdits();
   }
 
   /** @internal */

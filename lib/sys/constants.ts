@@ -35,8 +35,9 @@ export enum BpfCmd {
   OBJ_GET = 7,
   PROG_ATTACH = 8,
   PROG_DETACH = 9,
-  PROG_TEST_RUN = 10,
+  /** Alias; listed first so the reverse mapping names the command BPF_PROG_TEST_RUN. */
   PROG_RUN = 10,
+  PROG_TEST_RUN = 10,
   PROG_GET_NEXT_ID = 11,
   MAP_GET_NEXT_ID = 12,
   PROG_GET_FD_BY_ID = 13,

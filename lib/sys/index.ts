@@ -48,6 +48,8 @@ export type { LinkCreateAttr } from './link-create';
 export { linkUpdate } from './link-update';
 export { linkDetach } from './link-detach';
 export { progBindMap } from './prog-bind-map';
+export { encodeProgTestRunAttr, progTestRun } from './prog-test-run';
+export type { ProgTestRunAttr, ProgTestRunResult } from './prog-test-run';
 export { objGet, objPin } from './obj-pin';
 export { getsockopt, setsockopt } from './sockopt';
 // Raw access for tests and diagnostics: the addon itself (bpf/bpfAsync/close).

@@ -43,7 +43,7 @@ export function kernelAtLeast(major: number, minor: number): boolean {
  */
 export function skipLinkMapsIfUnsupported(obj: BpfObject): void {
   if (hasStructOpsLinks()) return;
-  for (const map of obj.structOps.values()) if (map.isLink) map.structOps.autocreate = false;
+  for (const map of obj.structOps.values()) if (map.isLink) map.autocreate = false;
 }
 
 /**

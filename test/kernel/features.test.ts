@@ -74,7 +74,7 @@ describeKernel('kernel feature probes', () => {
     const obj = await openObject(fixture('cubic'));
     objects.push(obj);
     // libbpf's bpf_map__set_autocreate(map, false): what a program does to run on < 6.4.
-    obj.structOps.get('cubic_link')!.structOps.autocreate = false;
+    obj.structOps.get('cubic_link')!.autocreate = false;
     await obj.load();
     expect(obj.structOps.get('cubic_link')!.loaded).toBe(false);
     const link = await obj.structOps.get('cubic_legacy')!.attach();

@@ -12,7 +12,7 @@ import { skipLinkMapsIfUnsupported, testWithLinks } from '../helpers/features';
 const REGISTER = `(async () => {
   const [file, names, options, then] = process.argv.slice(1);
   const obj = await so.openObject(file);
-  if (!so.probeStructOpsLink()) for (const m of obj.structOps.values()) if (m.isLink) m.structOps.autocreate = false; // Linux < 6.4
+  if (!so.probeStructOpsLink()) for (const m of obj.structOps.values()) if (m.isLink) m.autocreate = false; // Linux < 6.4
   await obj.load();
   const out = [];
   for (const name of names.split(',')) {

@@ -37,7 +37,7 @@ const UPDATE_FROM_CHILD = `(async () => {
 /** Child: register the legacy swap_legacy map WITHOUT persist, pin the map, exit normally. */
 const PIN_LEGACY_FROM_CHILD = `(async () => {
   const obj = await so.openObject(process.argv[1]);
-  if (!so.probeStructOpsLink()) for (const m of obj.structOps.values()) if (m.isLink) m.structOps.autocreate = false; // Linux < 6.4
+  if (!so.probeStructOpsLink()) for (const m of obj.structOps.values()) if (m.isLink) m.autocreate = false; // Linux < 6.4
   await obj.load();
   const map = obj.structOps.get('swap_legacy');
   await map.attach();

@@ -17,7 +17,7 @@ interface RawError {
   detail?: string;
 }
 
-const CMD = { MAP_CREATE: 0, LOOKUP: 1, UPDATE: 2, GET_NEXT_KEY: 4, PROG_LOAD: 5, OBJ_PIN: 6, PROG_ATTACH: 8, TEST_RUN: 10, OBJ_GET_INFO: 15, BTF_LOAD: 18, LINK_CREATE: 28 };
+const CMD = { MAP_CREATE: 0, LOOKUP: 1, UPDATE: 2, GET_NEXT_KEY: 4, PROG_LOAD: 5, OBJ_PIN: 6, PROG_ATTACH: 8, ENABLE_STATS: 32, OBJ_GET_INFO: 15, BTF_LOAD: 18, LINK_CREATE: 28 };
 
 function raw(cmd: number, attr: Buffer, buffers: (Buffer | null)[]): RawError | number {
   try {
@@ -123,7 +123,7 @@ describeKernel('native pointer checks', () => {
   });
 
   test('unknown commands, oversized attrs and unused Buffers are refused', () => {
-    for (const cmd of [CMD.PROG_ATTACH, CMD.TEST_RUN, 37, 99, 0xffff_ffff]) {
+    for (const cmd of [CMD.PROG_ATTACH, CMD.ENABLE_STATS, 37, 99, 0xffff_ffff]) {
       refused(raw(cmd, Buffer.alloc(16), []), 'EINVAL', /not supported/);
     }
     // Each command takes at most its own struct of union bpf_attr (sizeof, padding included).

@@ -41,6 +41,7 @@ export interface MapCreateRequest {
 export function mapCreateRequests(t: PrepareTarget, p: PreparedLoad, fds: Pick<LoadFds, 'btf' | 'module'>): MapCreateRequest[] {
   const out: MapCreateRequest[] = [];
   for (const map of t.maps.values()) {
+    if (!map.autocreate) continue;
     out.push({ name: map.name, map, attr: plainMapAttr(map.spec, fds.btf, p.features.datasec) });
   }
   for (const [name, plan] of p.plans) {
@@ -50,11 +51,26 @@ export function mapCreateRequests(t: PrepareTarget, p: PreparedLoad, fds: Pick<L
   return out;
 }
 
-/** BTF-defined, global-data and `.kconfig` maps. */
-export function plainMapAttr(spec: MapSpec, btfFd: FdLike, datasec = true): MapCreateAttr {
+/**
+ * Map types created without BTF key/value types even when the definition names them, as
+ * libbpf does (bpf_object__create_map): the kernel has no BTF check for their values, and
+ * some refuse BTF ids. The spec keeps the ids for typed user-space access.
+ */
+const NO_BTF_TYPES = new Set<number>([
+  BpfMapType.PERF_EVENT_ARRAY, BpfMapType.CGROUP_ARRAY, BpfMapType.STACK_TRACE, BpfMapType.ARRAY_OF_MAPS,
+  BpfMapType.HASH_OF_MAPS, BpfMapType.DEVMAP, BpfMapType.DEVMAP_HASH, BpfMapType.CPUMAP, BpfMapType.XSKMAP,
+  BpfMapType.SOCKMAP, BpfMapType.SOCKHASH, BpfMapType.QUEUE, BpfMapType.STACK, BpfMapType.ARENA,
+]);
+
+/**
+ * BTF-defined, global-data and `.kconfig` maps. `innerMapFd` is the template for a
+ * map-in-map (created from its `__array(values, ...)` definition just before).
+ */
+export function plainMapAttr(spec: MapSpec, btfFd: FdLike, datasec = true, innerMapFd?: number): MapCreateAttr {
   // Global data keys carry no BTF type; BTF-defined maps give both ids (sk_storage needs them).
-  const withBtf = spec.btfValueTypeId !== 0 && (datasec || spec.kind === 'user');
+  const withBtf = spec.btfValueTypeId !== 0 && (datasec || spec.kind === 'user') && !NO_BTF_TYPES.has(spec.type);
   return {
+    innerMapFd,
     mapType: spec.type,
     keySize: spec.keySize,
     valueSize: spec.valueSize,

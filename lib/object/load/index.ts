@@ -62,7 +62,7 @@ export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: Loa
   loaded.forEach((fd, i) => t.programs.get(requests[i].linked.spec.name)!.setLoaded(fd));
 
   const rodata = t.maps.get('.rodata');
-  if (rodata) for (const fd of loaded) progBindMap(fd, rodata.fd);
+  if (rodata?.loaded) for (const fd of loaded) progBindMap(fd, rodata.fd);
 
   for (const [name, plan] of prepared.plans) {
     const value = buildStructOpsValue(plan, (program) => t.programs.get(program)!.fd.raw);

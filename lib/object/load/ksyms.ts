@@ -1,6 +1,7 @@
 import { BpfError } from '../../errors';
 import { BtfKind } from '../../btf';
 import { funcProtosCompatible } from '../../core';
+import { essentialName } from '../../core/names';
 import type { ObjectSpec } from '../spec';
 import type { KernelBtfs } from './kernel-btfs';
 
@@ -14,8 +15,13 @@ export interface ResolvedKsym {
 
 /**
  * Resolves every kfunc and typed ksym extern by name in vmlinux, then module BTFs, checking
- * a kfunc's prototype against the object's declaration. A missing `__weak` extern resolves
- * to id 0 (its calls are poisoned, `bpf_ksym_exists()` is false); any other miss is an error.
+ * a kfunc's prototype against the object's declaration. A kfunc is looked up by its
+ * essential name: everything from the last `___` on is a flavour the object uses to
+ * declare several variants (`scx_bpf_dsq_insert___v2___compat` is looked up as
+ * `scx_bpf_dsq_insert___v2`), as libbpf does; typed ksym variables are looked up as written
+ * (libbpf too). A missing `__weak` extern, or a `__weak` kfunc whose prototype does not
+ * match the kernel's, resolves to id 0 (its calls are poisoned, `bpf_ksym_exists()` is
+ * false); any other miss is an error.
  *
  * @throws {BpfError} ENOENT for a missing kfunc/ksym, EINVAL for an incompatible prototype.
  */
@@ -24,17 +30,21 @@ export function resolveKsyms(spec: ObjectSpec, kernel: KernelBtfs): Map<string, 
   for (const ext of spec.externs) {
     if (ext.kind === 'kconfig') continue;
     const kind = ext.kind === 'kfunc' ? BtfKind.FUNC : BtfKind.VAR;
+    const lookup = ext.kind === 'kfunc' ? essentialName(ext.name) : ext.name;
+    const shown = lookup === ext.name ? ext.name : `${ext.name} (looked up as ${lookup})`;
     let found: ResolvedKsym | undefined;
     for (const { btf, module } of kernel.sources()) {
       // A module's split BTF also sees vmlinux, which was searched first: own types only.
-      const t = btf.findByName(ext.name, kind, { ownOnly: module !== undefined });
+      const t = btf.findByName(lookup, kind, { ownOnly: module !== undefined });
       if (t === undefined) continue;
       if (t.kind === BtfKind.FUNC) {
         const local = spec.btf.typeById(ext.btfId);
         if (local.kind === BtfKind.FUNC && !funcProtosCompatible(spec.btf, local.type, btf, t.type)) {
-          throw new BpfError(`kfunc ${ext.name}: the object's prototype does not match the kernel's`, {
+          // A weak variant declared for another kernel's signature is simply absent here.
+          if (ext.weak) break;
+          throw new BpfError(`kfunc ${shown}: the object's prototype does not match the kernel's`, {
             object: spec.path, typeId: ext.btfId,
-            hint: `kernel declares ${btf.typeName(t.type)}; regenerate vmlinux.h for this kernel`,
+            hint: `kernel declares ${btf.typeName(t.type)}; regenerate vmlinux.h for this kernel, or declare the extern __weak and check bpf_ksym_exists()`,
           });
         }
       }
@@ -43,7 +53,7 @@ export function resolveKsyms(spec: ObjectSpec, kernel: KernelBtfs): Map<string, 
     }
     if (found === undefined) {
       if (!ext.weak) {
-        throw new BpfError(`${ext.kind} ${ext.name} is not defined by the running kernel (vmlinux or modules)`, {
+        throw new BpfError(`${ext.kind} ${shown} is not defined by the running kernel (vmlinux or modules)`, {
           code: 'ENOENT', object: spec.path,
           hint: 'declare the extern __weak and guard its use with bpf_ksym_exists(), or use a kernel that has it',
         });

@@ -1,8 +1,10 @@
 import { BpfError } from '../../errors';
 import { requireStructOpsLink } from '../../features';
 import type { StructOpsPlan } from '../../struct-ops/plan';
-import { mapCreate, mapFreeze, mapUpdateElem } from '../../sys';
-import type { MapCreateRequest } from './attrs';
+import { type Fd, mapCreate, mapFreeze, mapUpdateElem } from '../../sys';
+import type { BpfMap } from '../map';
+import type { MapSpec } from '../spec';
+import { type MapCreateRequest, plainMapAttr } from './attrs';
 import { buildKconfigValue } from './kconfig';
 import type { LoadTarget } from './target';
 
@@ -19,9 +21,12 @@ export function createMaps(
 ): void {
   // Before any map exists: on Linux < 6.4 a link map is EOPNOTSUPP with a hint, not EINVAL.
   for (const name of plans.keys()) if (t.structOps.get(name)!.isLink) requireStructOpsLink(name, object);
+  const created = new Map<string, BpfMap>();
   for (const { name, map, attr } of requests) {
-    const fd = withContext(name, object, () => mapCreate(attr));
+    const inner = map.spec.inner;
+    const fd = withContext(name, object, () => (inner ? createMapInMap(attr, inner) : mapCreate(attr)));
     map.setLoaded(fd);
+    created.set(name, map);
     const spec = map.spec;
     if (spec.kind === 'struct_ops') continue;
     const data = spec.kind === 'kconfig'
@@ -32,6 +37,42 @@ export function createMaps(
       if (spec.freeze) mapFreeze(fd);
     });
   }
+  // Slots after every map exists: a slot may name a map defined after its outer map.
+  for (const { name, map } of requests) {
+    if (map.spec.initialSlots) withContext(name, object, () => fillInitialSlots(map, created));
+  }
+}
+
+/**
+ * A map-in-map: the kernel copies the inner map's shape from a template map passed as
+ * inner_map_fd, which is closed again once the outer map exists (as libbpf does).
+ */
+function createMapInMap(attr: MapCreateRequest["attr"], inner: MapSpec): Fd {
+  const template = mapCreate(plainMapAttr(inner, attr.btfFd ?? 0, true));
+  try {
+    return mapCreate({ ...attr, innerMapFd: template.raw });
+  } finally {
+    template.close();
+  }
+}
+
+/** `values = { [i] = &map }`: slot i (a u32 key, for hash-of-maps too) gets that map's fd. */
+function fillInitialSlots(outer: BpfMap, created: Map<string, BpfMap>): void {
+  const slots = outer.spec.initialSlots ?? [];
+  const key = Buffer.alloc(4);
+  const value = Buffer.alloc(4);
+  slots.forEach((target, i) => {
+    if (target === null) return;
+    const map = created.get(target);
+    if (!map) {
+      throw new BpfError(`slot ${i} names map ${target}, which this load did not create`, {
+        code: 'ENOENT', map: outer.name, hint: 'an initial slot cannot point at a map that is not auto-created',
+      });
+    }
+    key.writeUInt32LE(i);
+    value.writeUInt32LE(map.fd.raw);
+    mapUpdateElem(outer.fd, key, value, 0);
+  });
 }
 
 function withContext<T>(map: string, object: string, fn: () => T): T {

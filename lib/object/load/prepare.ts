@@ -77,6 +77,7 @@ export function prepareLoad(t: PrepareTarget, kernel: KernelBtfs, features: BtfF
   const poisonedBy = new Map<FunctionSpec, PoisonedRelocation[]>();
   const codeOf = coreRelocator(spec, kernel, poisonedBy);
   const linked = toLoad.map((p) => linkProgram(p.spec, spec.functions, codeOf, spec.btfExt, object));
+  for (const l of linked) requireCreatedMaps(l, t, object);
   const kfuncModules = [...new Set([...ksyms.values()].flatMap((k) => (k.module ? [k.module] : [])))];
   return {
     object, features, btf: encodeObjectBtf(spec, features), ksyms, plans, attach, linked,
@@ -92,7 +93,7 @@ function planAll(
   const attach = new Map<string, ProgramAttach>();
   for (const map of t.structOps.values()) {
     const s = map.structOps;
-    if (!s.autocreate) continue;
+    if (!map.autocreate) continue;
     const kt = findKernelStructOps(s.kernelTypeName, kernel.sources());
     if (kt === undefined) {
       throw new BpfError(`struct_ops ${s.name}: struct ${s.kernelTypeName} is not found in kernel BTF`, {
@@ -142,6 +143,22 @@ function selectPrograms(t: PrepareTarget, plans: Map<string, StructOpsPlan>): Bp
     selected.push(prog);
   }
   return selected;
+}
+
+/** A loading program must not use a map left out with `autocreate = false`. */
+function requireCreatedMaps(l: LinkedProgram, t: PrepareTarget, object: string): void {
+  for (const { fn } of l.layout) {
+    for (const rel of fn.relocations) {
+      const name = rel.kind === 'map' || rel.kind === 'data' ? rel.map : rel.kind === 'kconfig' ? '.kconfig' : undefined;
+      const map = name === undefined ? undefined : t.maps.get(name);
+      if (map && !map.autocreate) {
+        throw new BpfError(`program ${l.spec.name} uses map ${map.name}, which has autocreate = false`, {
+          code: 'EINVAL', object, program: l.spec.name, map: map.name,
+          hint: `leave the program out too (program.autoload = false), or keep the map (map.autocreate = true)`,
+        });
+      }
+    }
+  }
 }
 
 /** Returns a per-function code provider that applies CO-RE relocations once per function. */

@@ -56,7 +56,7 @@ export function loadObjectSpec(data: Buffer, path = 'buffer'): ObjectSpec {
   const { functions, programs } = step('collect programs', () => collectFunctions(elf, path, warnings));
   const maps = step('collect maps', () => {
     const kconfig = kconfigMap(btf, name);
-    return [...collectBtfMaps(btf, path), ...collectDataMaps(elf, btf, name), ...(kconfig ? [kconfig] : [])];
+    return [...collectBtfMaps(btf, path, elf), ...collectDataMaps(elf, btf, name), ...(kconfig ? [kconfig] : [])];
   });
   step('collect relocations', () =>
     collectRelocations({ elf, objectName: path, functions, maps, externs }, codeSections(elf)));

@@ -1,0 +1,67 @@
+/**
+ * A map's memory mmapped into Node: BPF_MAP_TYPE_ARENA (at the address its map_extra
+ * names, so pointers the programs store mean the same here) and BPF_F_MMAPABLE arrays.
+ * The view is the kernel's pages, no copy: what a program writes shows up in `bytes` at
+ * once and the other way round. close() (or closing the map) detaches the ArrayBuffer, so
+ * every view of it becomes empty, and only then unmaps it.
+ */
+import { BpfError } from '../errors';
+import { BPF_F_MMAPABLE, BpfMapType } from '../sys';
+import { native } from '../sys/map-ring';
+import type { BpfMap, MapResource } from './map';
+
+/** Shared memory of one map; closes with its map. */
+export class MappedMemory implements MapResource {
+  readonly map: BpfMap;
+  readonly buffer: ArrayBuffer;
+  /** The whole region as bytes (empty after close). */
+  readonly bytes: Buffer;
+  /** The whole region as a DataView (empty after close). */
+  readonly view: DataView;
+  /** Address of the region in this process (the arena's user_vm_start). */
+  readonly address: bigint;
+  #open = true;
+
+  /** @internal Use {@link BpfMap.mmap}. */
+  constructor(map: BpfMap) {
+    const { type, maxEntries } = map;
+    const layout = map.layout;
+    let length: number;
+    let hint = 0n;
+    if (type === BpfMapType.ARENA) {
+      length = maxEntries * layout.pageSize;
+      hint = layout.mapExtra;
+    } else if (type === BpfMapType.ARRAY && (layout.mapFlags & BPF_F_MMAPABLE) !== 0) {
+      length = roundUp(Math.ceil(layout.valueSize / 8) * 8 * maxEntries, layout.pageSize);
+    } else {
+      throw new BpfError(`map ${map.name} (${map.typeName}) cannot be mmapped`, {
+        code: 'EINVAL', map: map.name, hint: 'only ARENA maps and ARRAY maps with BPF_F_MMAPABLE are mappable',
+      });
+    }
+    this.map = map;
+    this.buffer = native(`map ${map.name}: mmap`, (a) => a.mapMmap(map.handle().native, length, hint));
+    this.bytes = Buffer.from(this.buffer);
+    this.view = new DataView(this.buffer);
+    this.address = hint;
+    map.adopt(this);
+  }
+
+  get closed(): boolean {
+    return !this.#open;
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    native(`map ${this.map.name}: munmap`, (a) => a.mapUnmap(this.buffer));
+    this.map.release(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}

@@ -1,0 +1,49 @@
+/**
+ * The addon's ring buffer and mmap entry points (native/ringbuf.cc, native/mapped.cc),
+ * typed. Each starts from a map handle; the addon checks the map type and every length
+ * and position it reads from the shared pages.
+ */
+import type { NativeMapHandle } from './map-handle';
+import { mapAddon } from './map-handle';
+import { BpfError } from '../errors';
+
+declare const readerBrand: unique symbol;
+declare const writerBrand: unique symbol;
+/** Opaque native ring buffer consumer. */
+export type NativeRingReader = { readonly [readerBrand]: true };
+/** Opaque native user ring buffer producer. */
+export type NativeRingWriter = { readonly [writerBrand]: true };
+
+interface RingAddon {
+  ringbufOpen(h: NativeMapHandle): NativeRingReader;
+  ringbufRead(r: NativeRingReader, out: Buffer, maxRecords: number): number;
+  ringbufCommit(r: NativeRingReader, bytes: number): void;
+  ringbufWait(r: NativeRingReader, callback: (errno: number) => void): void;
+  ringbufClose(r: NativeRingReader): void;
+  userRingbufOpen(h: NativeMapHandle): NativeRingWriter;
+  userRingbufSubmit(w: NativeRingWriter, data: Buffer): number;
+  userRingbufClose(w: NativeRingWriter): void;
+  mapMmap(h: NativeMapHandle, length: number, addrHint: bigint): ArrayBuffer;
+  mapUnmap(buffer: ArrayBuffer): void;
+}
+
+/** The ring/mmap functions of the addon. */
+export function ringAddon(): RingAddon {
+  return mapAddon<RingAddon>();
+}
+
+/**
+ * Runs `fn` on the addon; what it throws becomes a BpfError saying `what` failed.
+ * @throws {BpfError} with the errno the addon reported (EINVAL for a wrong map type, ...)
+ */
+export function native<T>(what: string, fn: (addon: RingAddon) => T): T {
+  try {
+    return fn(ringAddon());
+  } catch (e) {
+    if (e instanceof BpfError) throw e;
+    const { code, errno, detail, message } = e as { code?: string; errno?: number; detail?: string; message?: string };
+    throw new BpfError(`${what}: ${detail ?? message ?? String(e)}${code ? ` (${code})` : ''}`, {
+      code: code ?? 'EINVAL', errno, cause: e,
+    });
+  }
+}

@@ -3,11 +3,11 @@
  * them with the running Linux kernel.
  *
  * @example
- * import { openObject } from 'struct-ops';
- * const obj = await openObject('cc.bpf.o');
+ * import { demoObjectPath, openObject } from 'struct-ops';
+ * const obj = await openObject(demoObjectPath());
  * await obj.load();
- * const link = await obj.structOps.get('mycc')!.attach();
- * // ... setCongestionControl(socket, 'mycc') ...
+ * const link = await obj.structOps.get('so_demo')!.attach();
+ * // ... setCongestionControl(socket, 'so_demo') ...
  * link.close();
  * obj.close();
  */
@@ -24,6 +24,7 @@ export type { MapResource, MapInput, RingBufferOptions } from './maps';
 export { BpfError, isBpfError } from './errors';
 export type { BpfErrorContext } from './errors';
 export { setCongestionControl, getCongestionControl } from './net/congestion';
+export { demoObjectPath } from './demo-object';
 export { openPinnedLink, openLinkById, ensureBpffsDir, isBpffs, unpin, BPFFS_ROOT } from './object';
 export type { UpdateOptions } from './object';
 export type { ShadowField, StructOpsValue, TypedMap } from './struct-ops/shadow';

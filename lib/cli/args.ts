@@ -1,50 +1,104 @@
+/**
+ * Strict command-line parsing shared by every command: node:util's tokenizer, then our own
+ * checks so a mistake is refused with a precise message (and a "did you mean") instead of
+ * being guessed at. Booleans take no value (`--json=false` is an error, never true), a value
+ * option takes exactly one (`--map NAME` or `--map=NAME`), a single-valued option given
+ * twice is refused, `--` ends options.
+ */
+import { parseArgs as tokenize } from 'node:util';
+import { didYouMean } from './suggest';
+
 /** Parsed command line: positionals in order, and flags (repeatable ones as arrays). */
 export interface ParsedArgs {
   positionals: string[];
+  /** Flag name (long form) -> values in order; booleans hold `'true'`. */
   flags: Map<string, string[]>;
 }
 
-/** A flag a command accepts: `value` flags take an argument (`--map NAME` or `--map=NAME`). */
+/** A flag a command accepts. */
 export interface FlagSpec {
+  /** Long name without dashes (`pin-dir`); a one-letter name is a short flag (`-o`). */
   name: string;
+  /** True for a flag that takes an argument (`--map NAME` or `--map=NAME`). */
   value: boolean;
+  /** One-letter alias (`j` for `--json`). */
+  short?: string;
+  /** May be given several times (values collected in order). */
+  multiple?: boolean;
+}
+
+/** Flags every command accepts (bpftool's `-j`, `-p`, plus help). */
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: 'json', value: false, short: 'j' },
+  { name: 'pretty', value: false, short: 'p' },
+  { name: 'help', value: false, short: 'h' },
+];
+
+/** A command line the user got wrong: printed with the command's usage, exit status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
 }
 
 /**
- * Parses `argv` against the flags a command accepts. `--` ends flags.
- * @throws {Error} for an unknown flag or a missing value (the CLI prints it with usage).
+ * Parses `argv` against the flags a command accepts (plus {@link GLOBAL_FLAGS}).
+ * @throws {UsageError} for an unknown flag (with the closest known one), a boolean with a
+ *   value, a missing or ambiguous value, a single flag given twice.
  */
 export function parseArgs(argv: string[], accepted: FlagSpec[]): ParsedArgs {
+  const specs = withGlobals(accepted);
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple: true }> = {};
+  for (const s of specs) {
+    options[s.name] = { type: s.value ? 'string' : 'boolean', multiple: true, ...(s.short ? { short: s.short } : {}) };
+  }
+  let tokens;
+  try {
+    ({ tokens } = tokenize({ args: argv, options, strict: false, allowPositionals: true, tokens: true }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const positionals: string[] = [];
   const flags = new Map<string, string[]>();
-  const add = (name: string, value: string): void => {
-    flags.set(name, [...(flags.get(name) ?? []), value]);
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value);
       continue;
     }
-    const eq = arg.indexOf('=');
-    const name = (eq > 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
-    const spec = accepted.find((f) => f.name === name) ?? (name === 'h' ? accepted.find((f) => f.name === 'help') : undefined);
-    if (!spec) throw new Error(`unknown option ${arg}`);
+    if (token.kind === 'option-terminator') continue;
+    const spec = specs.find((s) => s.name === token.name);
+    if (!spec) throw new UsageError(unknownFlag(token.rawName, specs));
+    const shown = spec.name.length === 1 ? `-${spec.name}` : `--${spec.name}`;
+    let value: string;
     if (!spec.value) {
-      add(spec.name, 'true');
-    } else if (eq > 0) {
-      add(spec.name, arg.slice(eq + 1));
-    } else if (i + 1 < argv.length) {
-      add(spec.name, argv[++i]);
+      if (token.inlineValue) throw new UsageError(`${shown} takes no value (got ${argv[token.index]})`);
+      value = 'true';
     } else {
-      throw new Error(`option --${spec.name} needs a value`);
+      if (token.value === undefined) throw new UsageError(`${shown} needs a value`);
+      // `--pin-dir --json`: the tokenizer took the next flag as the value; refuse, it is a slip.
+      if (!token.inlineValue && token.value.startsWith('-') && token.value !== '-') {
+        throw new UsageError(`${shown} needs a value, got the option ${token.value} (write ${shown}=${token.value} if that is the value)`);
+      }
+      value = token.value;
     }
+    const previous = flags.get(spec.name);
+    // A repeated boolean is harmless (`-j --json`); a repeated value would silently lose one.
+    if (previous && spec.value && !spec.multiple) {
+      throw new UsageError(`${shown} given more than once`);
+    }
+    flags.set(spec.name, [...(previous ?? []), value]);
   }
   return { positionals, flags };
+}
+
+/** A command's flags plus the global ones (which win: `-j` means --json everywhere). */
+function withGlobals(accepted: FlagSpec[]): FlagSpec[] {
+  return [...accepted.filter((a) => !GLOBAL_FLAGS.some((g) => g.name === a.name)), ...GLOBAL_FLAGS];
+}
+
+function unknownFlag(raw: string, specs: FlagSpec[]): string {
+  const names = specs.flatMap((s) => [s.name.length === 1 ? `-${s.name}` : `--${s.name}`, ...(s.short ? [`-${s.short}`] : [])]);
+  const bare = raw.replace(/=.*$/, '');
+  const guess = didYouMean(bare, names);
+  return `unknown option ${bare}${guess ? ` (did you mean ${guess}?)` : ''}`;
 }
 
 /** The last value of a flag, or undefined. */
@@ -54,4 +108,29 @@ export function flag(args: ParsedArgs, name: string): string | undefined {
 
 export function hasFlag(args: ParsedArgs, name: string): boolean {
   return args.flags.has(name);
+}
+
+/** Every value of a repeatable flag (empty when not given). */
+export function flagValues(args: ParsedArgs, name: string): string[] {
+  return args.flags.get(name) ?? [];
+}
+
+/**
+ * A decimal integer from the command line, refused unless it is plain digits without sign,
+ * spaces, exponent, fraction, hex or leading zeros (`0x47d9`, `1e3`, `" 5"`, `5.0`, `05`
+ * are all errors: Number() would take most of them and hit another object).
+ * @throws {UsageError} naming `what` and the accepted range.
+ */
+export function parseInteger(text: string, what: string, range: { min?: number; max?: number } = {}): number {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = range;
+  const value = /^(0|[1-9][0-9]*)$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${what} must be a decimal integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/** A BPF object id (map, link, program): 1 .. 2^32-1. */
+export function parseId(text: string, what = '--id'): number {
+  return parseInteger(text, what, { min: 1, max: 0xffffffff });
 }

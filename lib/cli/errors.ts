@@ -1,13 +1,25 @@
 import { BpfError } from '../errors';
-import type { CliIo } from './command';
-import { EXIT_FAIL } from './command';
+import { UsageError } from './args';
+import type { CommandIo } from './command';
 
-/** Prints a BpfError the way every command does: message, then the hint. Returns exit 1. */
-export function reportError(io: CliIo, command: string, err: unknown): number {
-  if (err instanceof BpfError) {
-    io.err(`struct-ops ${command}: ${err.message}`);
-    if (err.hint) io.err(`hint: ${err.hint}`);
-    return EXIT_FAIL;
+/** The one prefix of every error line: `struct-ops CMD: ` (`struct-ops: ` before a command is known). */
+export function errorPrefix(command: string | undefined): string {
+  return command ? `struct-ops ${command}: ` : 'struct-ops: ';
+}
+
+/** What a failure says, or undefined when `err` is not an expected failure (a bug). */
+export function failureText(err: unknown): { message: string; hint?: string } | undefined {
+  if (err instanceof BpfError) return { message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+  if (err instanceof UsageError) return { message: err.message };
+  if (typeof err === 'string') return { message: err };
+  // Node system errors (fs, child_process): their message names the call, path and code.
+  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).syscall) {
+    return { message: err.message };
   }
-  throw err;
+  return undefined;
+}
+
+/** Prints a failure the way every command does (see CommandIo.fail). Kept for older call sites. */
+export function reportError(io: CommandIo, _command: string, err: unknown): number {
+  return io.fail(err);
 }

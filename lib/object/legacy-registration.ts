@@ -2,8 +2,12 @@
  * Legacy (`SEC(".struct_ops")`) registrations: the kernel keeps them until someone deletes
  * the map's element, even after every fd is closed. So that a forgotten one does not outlive
  * the program by accident, live non-persistent registrations are unregistered from a process
- * 'exit' hook. A process killed by a signal it does not handle (SIGKILL, default SIGTERM or
- * SIGINT) runs no hook: only link-based registrations are crash-safe.
+ * 'exit' hook, and also on SIGINT and SIGTERM when nothing else in the process handles that
+ * signal (Node's default there is to die without running 'exit' hooks): the hook ends the
+ * registrations, then re-raises the signal so its default outcome proceeds (the process
+ * dies of it). A process that handles the signal itself exits its own way and the 'exit'
+ * hook runs then. SIGKILL, a crash or SIGHUP/SIGQUIT run no hook: only link-based
+ * registrations are crash-safe. The hooks exist only while such a registration is live.
  */
 import { BpfError } from '../errors';
 import { BpfMapType, Fd, mapDeleteElem, mapGetFdById, mapGetInfo } from '../sys';
@@ -14,6 +18,30 @@ const KEY0 = Buffer.alloc(4);
 /** Live registrations the exit hook must end. */
 const endAtExit = new Set<LegacyRegistration>();
 let hooked = false;
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', onExit);
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+function unhook(): void {
+  if (!hooked) return;
+  hooked = false;
+  process.removeListener('exit', onExit);
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  // Someone else listens: the application handles this signal and decides when to exit
+  // (the 'exit' hook runs then). Otherwise the signal's default is death: end first.
+  if (process.listenerCount(signal) > 1) return;
+  onExit();
+  unhook();
+  process.kill(process.pid, signal);
+}
 
 function onExit(): void {
   for (const reg of [...endAtExit]) {
@@ -39,10 +67,7 @@ export class LegacyRegistration {
     this.persist = persist;
     if (persist) return;
     endAtExit.add(this);
-    if (!hooked) {
-      hooked = true;
-      process.on('exit', onExit);
-    }
+    hook();
   }
 
   /** True when the registration must survive this process (persist, or the map is pinned). */
@@ -57,6 +82,8 @@ export class LegacyRegistration {
    */
   unregister(): boolean {
     endAtExit.delete(this);
+    // No live registration left: the process's signals behave as if we were never here.
+    if (endAtExit.size === 0) unhook();
     let own: Fd | undefined;
     let fd: Fd;
     if (this.map.loaded) {

@@ -20,6 +20,17 @@ export function structOpsName(map: StructOpsMap): string | undefined {
   return bytes.subarray(0, end < 0 ? bytes.length : end).toString('latin1');
 }
 
+/**
+ * What a family's kernel code (not its BTF) requires of a registered value, for the EINVAL
+ * hint: each kernel type's `validate`/`init_member` rules, by kernel struct name.
+ */
+export const FAMILY_RULES: Readonly<Record<string, string>> = {
+  tcp_congestion_ops: 'ssthresh, undo_cwnd and cong_avoid (or cong_control) must be set and .name non-empty',
+  Qdisc_ops: 'enqueue, dequeue, init, reset and destroy must all be set, .id must be a non-empty name of letters, digits, _ or ., and priv_size 0',
+  sched_ext_ops: '.name must be a non-empty name of letters, digits and _, flags only known SCX_OPS_* bits, and ops.init must succeed',
+  hid_bpf_ops: '.hid_id must name a HID device present now (its number in /sys/bus/hid/devices/BBBB:VVVV:PPPP.NNNN)',
+};
+
 /** What the failing call was doing, for the hint. */
 export type RegistrationStep = 'attach' | 'update';
 
@@ -55,8 +66,8 @@ export function withRegistrationHint(err: unknown, map: StructOpsMap, step: Regi
     e.hint = 'the link is detached (it points at no map any more); register anew instead';
   } else if (err.code === 'EPERM' && step === 'update' && err.command === 'BPF_LINK_UPDATE') {
     e.hint = 'the link no longer points at the expected map (it was updated or detached meanwhile); read link.info() and retry';
-  } else if (err.code === 'EINVAL' && tcp && e.hint === undefined) {
-    e.hint = 'the kernel rejected the value: ssthresh, undo_cwnd and cong_avoid (or cong_control) must be set and .name non-empty';
+  } else if (err.code === 'EINVAL' && e.hint === undefined && FAMILY_RULES[map.kernelTypeName] !== undefined) {
+    e.hint = `the kernel rejected the value: ${FAMILY_RULES[map.kernelTypeName]}`;
   }
   return err;
 }

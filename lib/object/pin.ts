@@ -104,13 +104,23 @@ function notBpffs(path: string, code: string, why: string, cause?: unknown): Bpf
   return new BpfError(`cannot use ${path} for pins: ${why}`, { code, hint: NOT_BPFFS_HINT, cause });
 }
 
+/** Whether `path` exists; a path we may not look at is an error that says so (EACCES), not "absent". */
 function exists(path: string): boolean {
   try {
     statSync(path);
     return true;
-  } catch {
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw accessDenied(path, code, err);
     return false;
   }
+}
+
+/** @internal `path` cannot be looked at (a directory on its way is not searchable for this user). */
+export function accessDenied(path: string, code: string, cause: unknown): BpfError {
+  return new BpfError(`cannot access ${path}: ${code} (permission denied)`, {
+    code, cause, hint: 'pins and their directories (e.g. /sys/fs/bpf, mode 0700) are usually for root only: run as root',
+  });
 }
 
 function nearestExisting(abs: string): string {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { BpfError } from '../errors';
 import { Fd, linkGetFdById, objGet } from '../sys';
 import { BpfLink } from './link';
-import { isBpffs } from './pin';
+import { accessDenied, isBpffs } from './pin';
 
 /**
  * Opens the struct_ops link pinned at `path` (BPF_OBJ_GET), e.g. one pinned by
@@ -24,6 +24,10 @@ export function openPinnedLink(path: string): BpfLink {
   try {
     fd = objGet(abs);
   } catch (err) {
+    // Permission first: a path this user cannot stat is not "off bpffs" (isBpffs says false).
+    if (err instanceof BpfError && (err.code === 'EACCES' || err.code === 'EPERM')) {
+      throw err.code === 'EACCES' ? accessDenied(abs, 'EACCES', err) : err;
+    }
     if (err instanceof BpfError && err.code !== 'ENOENT' && !isBpffs(abs)) {
       throw new BpfError(`${abs} is not a pin: it is not on a BPF filesystem`, {
         code: 'EINVAL', cause: err, hint: 'pins live on bpffs (e.g. under /sys/fs/bpf)',

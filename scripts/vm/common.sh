@@ -48,42 +48,50 @@ need_packages() {
   } || die "apt-get install ${missing[*]} failed"
 }
 
-# A private apt state per Debian architecture under VM_CACHE/apt-ARCH: the host's apt
-# configuration and package lists stay untouched, and arm64 indexes work on an amd64 host.
-# Usage: papt ARCH apt-get|apt-cache ARGS...
+# A private apt state per Debian architecture and distribution under VM_CACHE/apt-REPO:
+# the host's apt configuration and package lists stay untouched, and arm64 indexes work on
+# an amd64 host. REPO is ARCH (bookworm, bookworm-updates, bookworm-security) or
+# ARCH-trixie (trixie, trixie-updates, trixie-security and trixie-backports, the last
+# preferred so that meta packages resolve to the backported kernel).
+# Usage: papt REPO apt-get|apt-cache ARGS...
 papt() {
-  local arch=$1 tool=$2; shift 2
-  local dir; dir="$(vm_cache_dir)/apt-$arch"
-  "$tool" -o "APT::Architecture=$arch" -o "APT::Architectures=$arch" \
+  local repo=$1 tool=$2; shift 2
+  local dir; dir="$(vm_cache_dir)/apt-$repo"
+  local extra=()
+  case "$repo" in *-trixie) extra=(-o "APT::Default-Release=trixie-backports") ;; esac
+  "$tool" -o "APT::Architecture=${repo%%-*}" -o "APT::Architectures=${repo%%-*}" \
     -o "Dir::State=$dir/state" -o "Dir::State::status=$dir/state/status" \
     -o "Dir::Cache=$dir/cache" -o "Dir::Etc::SourceList=$dir/sources.list" \
     -o "Dir::Etc::SourceParts=$dir/sources.list.d" -o "Dir::Etc::Preferences=$dir/preferences" \
     -o "Dir::Etc::PreferencesParts=$dir/preferences.d" -o "Debug::NoLocking=1" \
-    -o "APT::Sandbox::User=root" "$@"
+    -o "APT::Sandbox::User=root" "${extra[@]}" "$@"
 }
 
-# papt_update ARCH [max-age-seconds]: (re)creates the private state and refreshes its
+# papt_update REPO [max-age-seconds]: (re)creates the private state and refreshes its
 # indexes when they are older than max-age (default a day) or missing.
 papt_update() {
-  local arch=$1 max_age=${2:-86400}
-  local dir; dir="$(vm_cache_dir)/apt-$arch"
+  local repo=$1 max_age=${2:-86400}
+  local dir; dir="$(vm_cache_dir)/apt-$repo"
   mkdir -p "$dir/state/lists/partial" "$dir/cache/archives/partial" "$dir/sources.list.d" "$dir/preferences.d"
   touch "$dir/state/status"
   local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   [ -f "$keyring" ] || need_packages debian-archive-keyring:$keyring
-  cat >"$dir/sources.list" <<EOF
-deb [signed-by=$keyring] http://deb.debian.org/debian bookworm main
-deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-updates main
-deb [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-security main
-EOF
+  local dist=bookworm
+  case "$repo" in *-trixie) dist=trixie ;; esac
+  {
+    echo "deb [signed-by=$keyring] http://deb.debian.org/debian $dist main"
+    echo "deb [signed-by=$keyring] http://deb.debian.org/debian $dist-updates main"
+    echo "deb [signed-by=$keyring] http://deb.debian.org/debian-security $dist-security main"
+    [ "$dist" = trixie ] && echo "deb [signed-by=$keyring] http://deb.debian.org/debian $dist-backports main"
+  } >"$dir/sources.list"
   local stamp="$dir/state/updated"
   if [ -f "$stamp" ] && [ $(( $(date +%s) - $(stat -c %Y "$stamp") )) -lt "$max_age" ]; then return 0; fi
-  log "apt-get update (private $arch indexes in $dir)"
-  papt "$arch" apt-get update -qq >/dev/null 2>&1 || return 1
+  log "apt-get update (private $repo indexes in $dir)"
+  papt "$repo" apt-get update -qq >/dev/null 2>&1 || return 1
   touch "$stamp"
 }
 
-# deb_fetch ARCH DESTDIR PKG...: downloads the .deb files (candidate versions) into DESTDIR,
+# deb_fetch REPO DESTDIR PKG...: downloads the .deb files (candidate versions) into DESTDIR,
 # keeping files already there. Prints the paths of the .debs, one per line.
 deb_fetch() {
   local arch=$1 dest=$2; shift 2

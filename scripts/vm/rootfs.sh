@@ -117,13 +117,14 @@ stage_app() {
   chmod -R a+rX "$out"
 }
 
-# stage_kernel KDIR RELEASE TESTS OUT: modules, config and the run's settings for one kernel.
+# stage_kernel KDIR RELEASE TESTS FAMILIES OUT: modules, config and the run's settings for
+# one kernel (FAMILIES: what the matrix entry promises, see kernels.sh).
 stage_kernel() {
-  local kdir=$1 release=$2 tests=$3 out=$4
+  local kdir=$1 release=$2 tests=$3 families=$4 out=$5
   rm -rf "$out"
   mkdir -p "$out/lib/modules" "$out/boot" "$out/etc"
   cp -r "$kdir/lib/modules/$release" "$out/lib/modules/"
   # The library reads /boot/config-$(uname -r) when /proc/config.gz does not exist (Debian).
   cp "$kdir/config" "$out/boot/config-$release"
-  printf 'VMTEST_TESTS=%q\n' "$tests" >"$out/etc/vmtest.conf"
+  printf 'VMTEST_TESTS=%q\nSTRUCT_OPS_VM_FAMILIES=%q\n' "$tests" "${families#-}" >"$out/etc/vmtest.conf"
 }

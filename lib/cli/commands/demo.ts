@@ -1,27 +1,37 @@
-import { flag, hasFlag } from '../args';
-import { Command, EXIT_USAGE } from '../command';
-import { runDemo } from '../demo';
+import { flag, hasFlag, UsageError } from '../args';
+import { Command } from '../command';
+import { DEMO_ALGORITHM, isAlgorithmName, runDemo } from '../demo';
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'load the bundled congestion controller, move loopback traffic with it, show what it did (root)',
-  usage: `Usage: struct-ops demo [--seconds N] [--no-loss]
+  usage: `Usage: struct-ops demo [--seconds N] [--name NAME] [--no-loss] [-j | -p]
 
-Loads the congestion controller bundled with struct-ops (so_demo), registers it through a
-BPF link, pushes TCP traffic with it for N seconds (default 3), prints how often the kernel
-called each callback and a chart of cwnd over time, then unregisters it and checks that the
-kernel no longer offers so_demo. Needs root.
+Loads the congestion controller bundled with struct-ops, registers it through a BPF link
+as NAME (default ${DEMO_ALGORITHM}), pushes TCP traffic with it for N seconds (default 3, at
+most 600), prints how often the kernel called each callback and a chart of cwnd over time,
+then unregisters it and checks that the kernel no longer offers NAME. Needs root.
 
 The traffic runs over the loopback of a throwaway network namespace whose queue drops
 packets (tbf, 200 Mbit/s), so the chart shows the controller reacting to losses. With
---no-loss (or without ip/tc) it uses the host's plain loopback instead.`,
-  flags: [{ name: 'seconds', value: true }, { name: 'no-loss', value: false }],
+--no-loss (or without ip/tc) it uses the host's plain loopback instead.
+
+--name NAME   the TCP congestion control name (1-15 characters: letters, digits, _ . -),
+              so two demos, or a demo next to another so_demo, do not collide (EEXIST)
+-j, --json    the result as JSON: {algorithm, map_id, link_id, lossy, bytes, elapsed_ms,
+              socket_algorithm, callbacks, cwnd_samples, unregistered}
+Ctrl-C or SIGTERM at any moment leaves nothing behind: no namespace, no registration.`,
+  flags: [{ name: 'seconds', value: true }, { name: 'name', value: true }, { name: 'no-loss', value: false }],
   async run(args, io) {
-    const seconds = Number(flag(args, 'seconds') ?? '3');
-    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
-      io.err('struct-ops demo: --seconds must be a number between 0 and 600');
-      return EXIT_USAGE;
+    const secondsText = flag(args, 'seconds') ?? '3';
+    const seconds = /^[0-9]+(\.[0-9]+)?$/.test(secondsText) ? Number(secondsText) : Number.NaN;
+    if (!(seconds > 0 && seconds <= 600)) throw new UsageError(`--seconds must be a number of seconds above 0, at most 600, got ${JSON.stringify(secondsText)}`);
+    const name = flag(args, 'name') ?? DEMO_ALGORITHM;
+    if (!isAlgorithmName(name)) {
+      throw new UsageError(`--name must be 1-15 letters, digits, _ . or - (a TCP congestion control name), got ${JSON.stringify(name)}`);
     }
-    return runDemo({ seconds, out: io.out, err: io.err, ...(hasFlag(args, 'no-loss') ? { lossy: false } : {}) });
+    // With --json, the text report would corrupt the document: it goes nowhere.
+    const out = io.json ? (): void => undefined : io.out;
+    return runDemo({ seconds, name, out, err: io.err, emit: (r) => io.emit(r), ...(hasFlag(args, 'no-loss') ? { lossy: false } : {}) });
   },
 };

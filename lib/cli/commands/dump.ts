@@ -1,11 +1,9 @@
-import { dumpMatching, type StructOpsDump, type StructOpsMemberDump } from '../../struct-ops/introspect';
-import { hasFlag } from '../args';
-import { Command, EXIT_FAIL, EXIT_OK } from '../command';
-import { reportError } from '../errors';
+import { dumpMatching, notFound, type StructOpsDump, type StructOpsMemberDump } from '../../struct-ops/introspect';
+import { Command, EXIT_OK } from '../command';
 import { toJson } from '../format/json';
-import { parseTarget, targetText } from '../format/target';
+import { parseTarget } from '../format/target';
 
-const USAGE = `Usage: struct-ops dump [NAME | --id ID] [--json]
+const USAGE = `Usage: struct-ops dump [NAME | --id ID] [-j | -p]
 
 Shows the value of struct_ops maps as the kernel holds it (BPF_MAP_LOOKUP_ELEM), decoded
 through kernel BTF: every member of the kernel struct, with the program (name and id)
@@ -14,7 +12,7 @@ struct_ops map. Needs root.
 
 Options:
   --id ID   only the map with this id
-  --json    the structure of \`bpftool -j struct_ops dump\` (bpftool 7.8): an array with
+  -j, --json  the structure of \`bpftool -j struct_ops dump\` (bpftool 7.8): an array with
             {"bpf_map_info": {...}} and {"bpf_struct_ops_<T>": {"common": ..., "data": ...}}
             per map; function pointers as "u32 (struct sock *) prog_name/prog_id:N"
 Exit status: 0 on success, 1 when nothing matches or on errors, 2 for usage errors.`;
@@ -24,28 +22,18 @@ export const dumpCommand: Command = {
   name: 'dump',
   summary: "show a struct_ops map's kernel value: members, programs and ids (root)",
   usage: USAGE,
-  flags: [{ name: 'id', value: true }, { name: 'json', value: false }],
+  flags: [{ name: 'id', value: true }],
   async run(args, io) {
-    const target = parseTarget(args, io, 'dump', USAGE);
-    if (typeof target === 'number') return target;
-    let dumps: StructOpsDump[];
-    try {
-      dumps = dumpMatching(target);
-    } catch (err) {
-      return reportError(io, 'dump', err);
-    }
-    if (hasFlag(args, 'json')) {
-      io.out(toJson(dumps.flatMap((d) => d.bpftool)));
+    const target = parseTarget(args);
+    const dumps: StructOpsDump[] = dumpMatching(target);
+    if (dumps.length === 0 && (target.id !== undefined || target.name !== undefined)) return io.fail(notFound(target.id ?? target.name!));
+    if (io.json) {
+      io.emit(dumps.flatMap((d) => d.bpftool));
     } else {
       dumps.forEach((d, i) => {
         if (i > 0) io.out('');
         for (const line of plain(d)) io.out(line);
       });
-    }
-    if (dumps.length === 0 && (target.id !== undefined || target.name !== undefined)) {
-      io.err(`Error: no struct_ops found for ${targetText(target)}`);
-      io.err('hint: `struct-ops show` lists every struct_ops map (names are map names, at most 15 characters)');
-      return EXIT_FAIL;
     }
     return EXIT_OK;
   },

@@ -4,6 +4,7 @@ import { dumpCommand } from './dump';
 import { inspectCommand } from './inspect';
 import { genCommand } from './gen';
 import { registerCommand } from './register';
+import { runCommand } from './run';
 import { showCommand } from './show';
 import { typesCommand } from './types';
 import { unregisterCommand } from './unregister';
@@ -12,6 +13,7 @@ import { updateCommand } from './update';
 /** Every subcommand, in the order `struct-ops --help` lists them. */
 export const COMMANDS: Command[] = [
   registerCommand,
+  runCommand,
   unregisterCommand,
   updateCommand,
   showCommand,

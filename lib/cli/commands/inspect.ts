@@ -1,10 +1,9 @@
 import { inspectObject, type InspectedStructOps, type InspectReport } from '../../struct-ops/introspect';
-import { hasFlag } from '../args';
-import { Command, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from '../command';
-import { reportError } from '../errors';
-import { toJson } from '../format/json';
+import { UsageError } from '../args';
+import { Command, EXIT_FAIL, EXIT_OK } from '../command';
+import { snakeKeys } from '../format/json';
 
-const USAGE = `Usage: struct-ops inspect FILE.o [--json]
+const USAGE = `Usage: struct-ops inspect FILE.o [-j | -p]
 
 Reads a clang-compiled BPF object and checks it against the running kernel without
 loading anything: its struct_ops variables, which program implements which member, and
@@ -14,7 +13,8 @@ privileges: only the file and /sys/kernel/btf are read.
 
 Problems are printed to stderr as "error: ..." (a load would fail) or "warning: ...".
 Options:
-  --json    the whole report as JSON (structOps, programs, ksyms, issues, ok)
+  -j, --json  the whole report as JSON (object, kernel_release, license, struct_ops,
+              programs, ksyms, issues, ok); with issues, still the report, not an error
 Exit status: 0 when the object is compatible, 1 when the report has errors or the file
 cannot be read or parsed, 2 for usage errors.`;
 
@@ -23,24 +23,19 @@ export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'check an object file against the running kernel without loading it (no root)',
   usage: USAGE,
-  flags: [{ name: 'json', value: false }],
+  flags: [],
   async run(args, io) {
-    if (args.positionals.length !== 1) {
-      io.err(`struct-ops inspect: expected one FILE.o, got ${args.positionals.length}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    if (args.positionals.length !== 1) throw new UsageError(`expected one FILE.o, got ${args.positionals.length}`);
     const [file] = args.positionals;
-    let report: InspectReport;
-    try {
-      report = inspectObject(file);
-    } catch (err) {
-      return reportError(io, 'inspect', err);
-    }
-    if (hasFlag(args, 'json')) io.out(toJson(report));
+    const report: InspectReport = inspectObject(file);
+    if (io.json) io.emit(snakeKeys(report));
     else for (const line of plain(report)) io.out(line);
-    for (const issue of report.issues) {
-      io.err(`${issue.severity}: ${issue.message}`);
-      if (issue.hint) io.err(`hint: ${issue.hint}`);
+    // With --json the issues are in the report; stderr stays for humans reading text.
+    if (!io.json) {
+      for (const issue of report.issues) {
+        io.err(`${issue.severity}: ${issue.message}`);
+        if (issue.hint) io.err(`hint: ${issue.hint}`);
+      }
     }
     return report.ok ? EXIT_OK : EXIT_FAIL;
   },

@@ -5,37 +5,36 @@ import { BpfObject, openObject, StructOpsMap } from '../../object';
 import { structOpsName } from '../../object/link-hints';
 import { ensureBpffsDir } from '../../object/pin';
 import { openPinnedLink } from '../../object/pinned-link';
-import { flag, hasFlag, ParsedArgs } from '../args';
-import { CliIo, Command, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from '../command';
-import { reportError } from '../errors';
+import { flag, flagValues, ParsedArgs, UsageError } from '../args';
+import { Command, CommandIo, EXIT_FAIL, EXIT_OK } from '../command';
 
-/** What `register --json` prints per map. */
+/** What `register --json` prints per map (bpftool's snake_case). */
 interface Registered {
   map: string;
-  kernelStructOps: string;
+  kernel_struct_ops: string;
   algorithm?: string;
-  mapId: number;
-  linkId?: number;
+  map_id: number;
+  link_id?: number;
   pinned?: string;
 }
 
 /**
- * The struct_ops maps named by `--map` (all auto-created ones when none), or undefined
- * after printing why not (unknown name, nothing to register).
+ * The struct_ops maps named by `--map` (all auto-created ones when none).
+ * @throws {BpfError} ENOENT when the object has no struct_ops or lacks a named map.
  */
-export function selectMaps(obj: BpfObject, file: string, names: string[], io: CliIo, command: string): StructOpsMap[] | undefined {
+export function selectMaps(obj: BpfObject, file: string, names: string[]): StructOpsMap[] {
   const all = [...obj.structOps.values()];
   if (all.length === 0) {
-    io.err(`struct-ops ${command}: no struct_ops found in ${file}`);
-    io.err('hint: a struct_ops object defines variables in SEC(".struct_ops") or SEC(".struct_ops.link")');
-    return undefined;
+    throw new BpfError(`no struct_ops found in ${file}`, {
+      code: 'ENOENT', hint: 'a struct_ops object defines variables in SEC(".struct_ops") or SEC(".struct_ops.link")',
+    });
   }
   if (names.length === 0) return all.filter((m) => m.structOps.autocreate);
   const unknown = names.filter((n) => !obj.structOps.has(n));
   if (unknown.length > 0) {
-    io.err(`struct-ops ${command}: no struct_ops map named ${unknown.join(', ')} in ${file}`);
-    io.err(`available maps: ${all.map(describeMap).join(', ')}`);
-    return undefined;
+    throw new BpfError(`no struct_ops map named ${unknown.join(', ')} in ${file}`, {
+      code: 'ENOENT', hint: `available maps: ${all.map(describeMap).join(', ')}`,
+    });
   }
   return [...new Set(names)].map((n) => obj.structOps.get(n)!);
 }
@@ -45,71 +44,63 @@ export function describeMap(map: StructOpsMap): string {
   return `${map.name} (${map.structOps.section})`;
 }
 
-async function register(args: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.positionals.length !== 1) {
-    io.err(`struct-ops register: expected one object file\n\n${registerCommand.usage}`);
-    return EXIT_USAGE;
-  }
+async function register(args: ParsedArgs, io: CommandIo): Promise<number> {
+  if (args.positionals.length !== 1) throw new UsageError(`expected one object file, got ${args.positionals.length}`);
   const file = args.positionals[0];
   const pinDirArg = flag(args, 'pin-dir');
   const pinDir = pinDirArg === undefined ? undefined : resolve(pinDirArg);
-  const json = hasFlag(args, 'json');
-  let obj: BpfObject;
+  const obj = await openObject(file);
   try {
-    obj = await openObject(file);
-  } catch (err) {
-    return reportError(io, 'register', err);
-  }
-  try {
-    const maps = selectMaps(obj, file, args.flags.get('map') ?? [], io, 'register');
-    if (!maps) return EXIT_FAIL;
+    const maps = selectMaps(obj, file, flagValues(args, 'map'));
     const links = maps.filter((m) => m.isLink);
     if (links.length > 0 && pinDir === undefined) {
       // bpftool's trap: it attaches such maps and they vanish with its link fds on exit.
-      io.err(`struct-ops register: ${links.map(describeMap).join(', ')} ${links.length > 1 ? 'are' : 'is'} link-based: ` +
-        'the registration would end when this command exits and closes the link; nothing was registered');
       const legacy = maps.filter((m) => !m.isLink).map((m) => `--map ${m.name}`).join(' ');
-      io.err('hint: add --pin-dir DIR to pin each link at DIR/<map name> (e.g. --pin-dir /sys/fs/bpf/cc)' +
-        `${legacy ? `, register only the legacy maps (${legacy})` : ''}, or use the legacy SEC(".struct_ops") section`);
-      return EXIT_FAIL;
+      return io.fail(new BpfError(`${links.map(describeMap).join(', ')} ${links.length > 1 ? 'are' : 'is'} link-based: ` +
+        'the registration would end when this command exits and closes the link; nothing was registered', {
+        code: 'EINVAL',
+        hint: 'add --pin-dir DIR to pin each link at DIR/<map name> (e.g. --pin-dir /sys/fs/bpf/cc)' +
+          `${legacy ? `, register only the legacy maps (${legacy})` : ''}, or use the legacy SEC(".struct_ops") section`,
+      }));
     }
     await obj.load();
-    for (const w of obj.warnings) io.err(`warning: ${w}`);
-    if (links.length > 0 && pinDir !== undefined) {
-      const taken = links.map((m) => join(pinDir, m.name)).filter((p) => existsSync(p));
+    for (const w of obj.warnings) io.warn(w);
+    if (pinDir !== undefined) {
+      const taken = maps.map((m) => join(pinDir, m.name)).filter((p) => existsSync(p));
       if (taken.length > 0) {
         throw new BpfError(`pin path ${taken.join(', ')} already exists`, {
           code: 'EEXIST', hint: 'unregister the old registration (struct-ops unregister --pin PATH) or use another --pin-dir',
         });
       }
       const mounted = ensureBpffsDir(pinDir);
-      if (mounted) io.err(`note: mounted a BPF filesystem at ${mounted}`);
+      if (mounted) io.note(`mounted a BPF filesystem at ${mounted}`);
     }
     const done: Registered[] = [];
-    let failed = 0;
     for (const map of maps) {
       try {
-        const entry = map.isLink ? await registerLink(map, join(pinDir!, map.name)) : await registerLegacy(map);
+        const path = pinDir === undefined ? undefined : join(pinDir, map.name);
+        const entry = map.isLink ? await registerLink(map, path!) : await registerLegacy(map, path);
         done.push(entry);
-        if (!json) io.out(registeredLine(entry));
+        if (!io.json) io.out(registeredLine(entry));
       } catch (err) {
-        failed++;
-        reportError(io, 'register', err);
+        io.fail(err);
       }
     }
-    if (json) io.out(JSON.stringify(done));
-    return failed > 0 ? EXIT_FAIL : EXIT_OK;
-  } catch (err) {
-    return reportError(io, 'register', err);
+    io.emit(done);
+    return io.failed ? EXIT_FAIL : EXIT_OK;
   } finally {
     // Legacy registrations were made with persist and pinned links hold their maps.
     obj.close();
   }
 }
 
-async function registerLegacy(map: StructOpsMap): Promise<Registered> {
+async function registerLegacy(map: StructOpsMap, path: string | undefined): Promise<Registered> {
   await map.attach({ persist: true });
-  return { map: map.name, kernelStructOps: map.kernelTypeName, algorithm: structOpsName(map), mapId: map.id };
+  const entry: Registered = { map: map.name, kernel_struct_ops: map.kernelTypeName, algorithm: structOpsName(map), map_id: map.id };
+  if (path === undefined) return entry;
+  // With --pin-dir the map is pinned too, so `unregister --pin` ends it like a pinned link.
+  map.pin(path);
+  return { ...entry, pinned: path };
 }
 
 async function registerLink(map: StructOpsMap, path: string): Promise<Registered> {
@@ -134,33 +125,37 @@ async function registerLink(map: StructOpsMap, path: string): Promise<Registered
   } finally {
     check.close();
   }
-  return { map: map.name, kernelStructOps: map.kernelTypeName, algorithm: structOpsName(map), mapId, linkId, pinned: path };
+  return { map: map.name, kernel_struct_ops: map.kernelTypeName, algorithm: structOpsName(map), map_id: mapId, link_id: linkId, pinned: path };
 }
 
 function registeredLine(r: Registered): string {
-  if (r.linkId === undefined) return `Registered ${r.kernelStructOps} ${r.map} id ${r.mapId}`;
-  return `Registered ${r.kernelStructOps} ${r.map} map id ${r.mapId} link id ${r.linkId} pinned at ${r.pinned}`;
+  const pinned = r.pinned === undefined ? '' : ` pinned at ${r.pinned}`;
+  if (r.link_id === undefined) return `Registered ${r.kernel_struct_ops} ${r.map} id ${r.map_id}${pinned}`;
+  return `Registered ${r.kernel_struct_ops} ${r.map} map id ${r.map_id} link id ${r.link_id}${pinned}`;
 }
 
-/** `struct-ops register FILE.o [--map NAME]... [--pin-dir DIR] [--json]`. */
+/** `struct-ops register FILE.o [--map NAME]... [--pin-dir DIR] [-j | -p]`. */
 export const registerCommand: Command = {
   name: 'register',
   summary: 'load an object and register its struct_ops maps with the kernel (root)',
-  usage: `Usage: struct-ops register FILE.o [--map NAME]... [--pin-dir DIR] [--json]
+  usage: `Usage: struct-ops register FILE.o [--map NAME]... [--pin-dir DIR] [-j | -p]
 
 Loads FILE.o and registers every struct_ops map in it (or only those named with --map)
 so that they stay registered after this command exits:
 
   SEC(".struct_ops")       registered with the map (BPF_MAP_UPDATE_ELEM); stays until
-                           \`struct-ops unregister NAME\`.
+                           \`struct-ops unregister NAME\`. With --pin-dir the map is also
+                           pinned at DIR/<map name> (\`unregister --pin\` then ends it).
   SEC(".struct_ops.link")  registered through a BPF link, pinned at DIR/<map name>; stays
-                           until \`struct-ops unregister --pin DIR/<map name>\`. Needs
+                           until \`struct-ops unregister --pin DIR/<map name>\` (or
+                           \`unregister NAME\`, which removes that pin too). Needs
                            --pin-dir: an unpinned link would end when this command exits,
                            so link-based maps are refused without it.
 
 --pin-dir DIR must be on a BPF filesystem; when it is not, bpffs is mounted (at
-/sys/fs/bpf for paths below it, else at DIR). Prints one line per map, or a JSON array
-with --json; warnings go to stderr. Exits 1 if any map failed (e.g. name taken). Needs root.`,
-  flags: [{ name: 'map', value: true }, { name: 'pin-dir', value: true }, { name: 'json', value: false }],
+/sys/fs/bpf for paths below it, else at DIR). Prints one line per map, or with -j a JSON
+array of {map, kernel_struct_ops, algorithm, map_id, link_id, pinned}; warnings go to
+stderr. Exits 1 if any map failed (e.g. name taken). Needs root.`,
+  flags: [{ name: 'map', value: true, multiple: true }, { name: 'pin-dir', value: true }],
   run: register,
 };

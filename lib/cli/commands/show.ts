@@ -1,11 +1,8 @@
-import { findStructOps, type StructOpsInfo } from '../../struct-ops/introspect';
-import { hasFlag } from '../args';
-import { Command, EXIT_FAIL, EXIT_OK } from '../command';
-import { reportError } from '../errors';
-import { toJson } from '../format/json';
-import { parseTarget, targetText } from '../format/target';
+import { findStructOps, notFound, type StructOpsInfo } from '../../struct-ops/introspect';
+import { Command, EXIT_OK } from '../command';
+import { parseTarget } from '../format/target';
 
-const USAGE = `Usage: struct-ops show [NAME] [--id ID] [--json]
+const USAGE = `Usage: struct-ops show [NAME] [--id ID] [-j | -p]
 
 Lists the struct_ops maps in the running kernel, like \`bpftool struct_ops show\`, plus each
 one's state, the kernel's reference count and the BPF links that registered it. NAME
@@ -17,7 +14,8 @@ value set; registered while a link holds it), TOBEFREE (unregistered).
 Output:  ID: NAME KERNEL_STRUCT STATE refcnt N [links ID,...]
 Options:
   --id ID   only the map with this id
-  --json    bpftool's JSON (id, name, kernel_struct_ops) plus state, refcnt and link_ids
+  -j, --json    bpftool's JSON (id, name, kernel_struct_ops) plus state, refcnt, link_ids
+                and module; -p, --pretty indents it
 Exit status: 0 on success, 1 when nothing matches or on errors, 2 for usage errors.`;
 
 /** `struct-ops show`: struct_ops maps in the kernel, bpftool-compatible, with state, refcnt and links. */
@@ -25,25 +23,14 @@ export const showCommand: Command = {
   name: 'show',
   summary: 'list registered struct_ops maps with state, refcnt and links (root)',
   usage: USAGE,
-  flags: [{ name: 'id', value: true }, { name: 'json', value: false }],
+  flags: [{ name: 'id', value: true }],
   async run(args, io) {
-    const target = parseTarget(args, io, 'show', USAGE);
-    if (typeof target === 'number') return target;
-    const json = hasFlag(args, 'json');
-    let found: StructOpsInfo[];
-    try {
-      found = findStructOps(target).map((f) => f.info);
-    } catch (err) {
-      return reportError(io, 'show', err);
-    }
-    if (json) io.out(toJson(found.map(toBpftoolShape)));
+    const target = parseTarget(args);
+    const found: StructOpsInfo[] = findStructOps(target).map((f) => f.info);
+    // bpftool's wording: a NAME or id that matches nothing is an error.
+    if (found.length === 0 && (target.id !== undefined || target.name !== undefined)) return io.fail(notFound(target.id ?? target.name!));
+    if (io.json) io.emit(found.map(toBpftoolShape));
     else for (const s of found) io.out(plainLine(s));
-    if (found.length === 0 && (target.id !== undefined || target.name !== undefined)) {
-      // bpftool's wording and behaviour: an empty list in JSON mode, an error either way.
-      io.err(`Error: no struct_ops found for ${targetText(target)}`);
-      io.err('hint: `struct-ops show` lists every struct_ops map (names are map names, at most 15 characters)');
-      return EXIT_FAIL;
-    }
     return EXIT_OK;
   },
 };

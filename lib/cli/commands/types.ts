@@ -1,10 +1,10 @@
 import { listStructOpsTypes, type StructOpsTypeInfo } from '../../struct-ops/introspect';
-import { hasFlag } from '../args';
-import { Command, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from '../command';
-import { reportError } from '../errors';
-import { toJson } from '../format/json';
+import { BpfError } from '../../errors';
+import { UsageError } from '../args';
+import { Command, EXIT_OK } from '../command';
+import { snakeKeys } from '../format/json';
 
-const USAGE = `Usage: struct-ops types [NAME] [--json]
+const USAGE = `Usage: struct-ops types [NAME] [-j | -p]
 
 Lists the struct_ops types the running kernel and its loaded modules support (every
 \`struct bpf_struct_ops_T\` in /sys/kernel/btf). With NAME (e.g. tcp_congestion_ops), prints
@@ -12,7 +12,8 @@ that struct's members with offsets, sizes and C declarations; callbacks are the 
 BPF program can implement. Reads only /sys/kernel/btf: no privileges needed.
 
 Options:
-  --json    the same as JSON (an array of types with their members)
+  -j, --json  the same as JSON: an array of types (name, module, type_id, value_type_id,
+              value_size, size, members: name, offset, size, kind, declaration)
 Exit status: 0 on success, 1 when the kernel lacks NAME or on errors, 2 for usage errors.`;
 
 /** `struct-ops types`: struct_ops types the running kernel supports, with C declarations. */
@@ -20,27 +21,19 @@ export const typesCommand: Command = {
   name: 'types',
   summary: 'list the struct_ops types this kernel supports, or one type with C signatures',
   usage: USAGE,
-  flags: [{ name: 'json', value: false }],
+  flags: [],
   async run(args, io) {
-    if (args.positionals.length > 1) {
-      io.err(`struct-ops types: expected at most one NAME, got ${args.positionals.join(' ')}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    if (args.positionals.length > 1) throw new UsageError(`expected at most one NAME, got ${args.positionals.join(' ')}`);
     const name = args.positionals[0];
-    let types: StructOpsTypeInfo[];
-    try {
-      types = listStructOpsTypes(name);
-    } catch (err) {
-      return reportError(io, 'types', err);
+    const types: StructOpsTypeInfo[] = listStructOpsTypes(name);
+    if (name !== undefined && types.length === 0) {
+      return io.fail(new BpfError(`struct_ops type ${name} is not supported by the running kernel`, {
+        code: 'ENOENT', hint: '`struct-ops types` lists the supported ones (a module may have to be loaded first)',
+      }));
     }
-    if (hasFlag(args, 'json')) io.out(toJson(types));
+    if (io.json) io.emit(snakeKeys(types));
     else if (name === undefined) for (const line of table(types)) io.out(line);
     else for (const t of types) for (const line of detail(t)) io.out(line);
-    if (name !== undefined && types.length === 0) {
-      io.err(`Error: struct_ops type ${name} is not supported by the running kernel`);
-      io.err('hint: `struct-ops types` lists the supported ones (a module may have to be loaded first)');
-      return EXIT_FAIL;
-    }
     return EXIT_OK;
   },
 };

@@ -1,6 +1,4 @@
-import { flag, type ParsedArgs } from '../args';
-import type { CliIo } from '../command';
-import { EXIT_USAGE } from '../command';
+import { flag, parseId, UsageError, type ParsedArgs } from '../args';
 
 /** Which struct_ops maps a command addresses: all, one id, or a map name. */
 export interface Target {
@@ -9,25 +7,15 @@ export interface Target {
 }
 
 /**
- * Reads `[NAME] [--id ID]` (at most one of them). Prints the problem and returns
- * EXIT_USAGE for bad input.
+ * Reads `[NAME] [--id ID]` (at most one of them; the id strictly decimal, see parseId).
+ * @throws {UsageError} for bad input.
  */
-export function parseTarget(args: ParsedArgs, io: CliIo, command: string, usage: string): Target | number {
-  const fail = (why: string): number => {
-    io.err(`struct-ops ${command}: ${why}\n\n${usage}`);
-    return EXIT_USAGE;
-  };
-  if (args.positionals.length > 1) return fail(`expected at most one NAME, got ${args.positionals.join(' ')}`);
+export function parseTarget(args: ParsedArgs): Target {
+  if (args.positionals.length > 1) throw new UsageError(`expected at most one NAME, got ${args.positionals.join(' ')}`);
   const name = args.positionals[0];
   const idText = flag(args, 'id');
-  if (name !== undefined && idText !== undefined) return fail('give either NAME or --id, not both');
-  if (idText !== undefined) {
-    const id = Number(idText);
-    if (!/^\d+$/.test(idText) || !Number.isSafeInteger(id) || id <= 0 || id > 0xffffffff) {
-      return fail(`--id must be a map id (a positive integer), got ${JSON.stringify(idText)}`);
-    }
-    return { id };
-  }
+  if (name !== undefined && idText !== undefined) throw new UsageError('give either NAME or --id, not both');
+  if (idText !== undefined) return { id: parseId(idText) };
   return name === undefined ? {} : { name };
 }
 

@@ -105,17 +105,21 @@ function paramNames(btf: Btf, func: BtfType): string[] {
 /** Names of this BTF's own `bpf_*` strings: where older kernel stubs are found. */
 interface StubIndex {
   bpfNames: string[];
+  /** Names starting with `__`, collected only when a `bpf_` name did not match. */
+  underscoredNames: () => string[];
 }
 
 function stubIndex(btf: Btf): StubIndex {
-  return { bpfNames: ownNamesStartingWith(btf, 'bpf_') };
+  let underscored: string[] | undefined;
+  return { bpfNames: ownNamesStartingWith(btf, 'bpf_'), underscoredNames: () => (underscored ??= ownNamesStartingWith(btf, '__')) };
 }
 
 /**
  * Finds the kernel's stub for a member, whose parameters are named. Since Linux 6.9 the
  * cfi stubs follow `<T>__<member>` (the kernel reads `__nullable` hints from their
  * parameter names); older subsystems name them `bpf_<subsystem>_<member>` (tcp:
- * `bpf_tcp_ca_ssthresh`). A stub must have exactly the member's prototype.
+ * `bpf_tcp_ca_ssthresh`), HID-BPF `__hid_bpf_...` (`__hid_bpf_rdesc_fixup`), tried
+ * in that order. A stub must have exactly the member's prototype and be the only match.
  */
 function stubFor(btf: Btf, stubs: StubIndex, type: string, member: string, protoId: number): BtfType | undefined {
   const proto = btf.typeById(protoId);
@@ -127,9 +131,14 @@ function stubFor(btf: Btf, stubs: StubIndex, type: string, member: string, proto
   };
   const exact = btf.findByName(`${type}__${member}`, BtfKind.FUNC, { ownOnly: true });
   if (same(exact)) return exact;
-  const matches = stubs.bpfNames
-    .filter((n) => n.endsWith(`_${member}`))
-    .flatMap((n) => btf.findAllByName(n, BtfKind.FUNC, { ownOnly: true }))
-    .filter(same);
-  return matches.length === 1 ? matches[0] : undefined;
+  const unique = (names: string[], suffixes: string[]): BtfType | undefined => {
+    const matches = names
+      .filter((n) => suffixes.some((x) => n.endsWith(x)))
+      .flatMap((n) => btf.findAllByName(n, BtfKind.FUNC, { ownOnly: true }))
+      .filter(same);
+    return matches.length === 1 ? matches[0] : undefined;
+  };
+  // HID-BPF's stubs drop the member's own first word: hid_rdesc_fixup -> __hid_bpf_rdesc_fixup.
+  const shortened = member.includes('_') ? [`_${member.slice(member.indexOf('_') + 1)}`] : [];
+  return unique(stubs.bpfNames, [`_${member}`]) ?? unique(stubs.underscoredNames(), [`_${member}`, ...shortened]);
 }

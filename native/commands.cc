@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // The descriptor table (one row per supported bpf() command) and the generic checks that
-// apply it. Offsets are those of union bpf_attr in Linux 6.18 (shared/KERNEL-FACTS.md 1.3).
+// apply it. Offsets are those of union bpf_attr, from abi_generated.h.
 #include "commands.h"
 
 #include <sys/syscall.h>
@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "abi_generated.h"
 #include "attr_bytes.h"
 #include "checks.h"
 
@@ -28,74 +29,91 @@ constexpr PtrSlot Rule(uint16_t ptr, uint8_t buf, Dir dir, LenRule rule, uint16_
   return {ptr, buf, dir, rule, lenOff, 0, 1};
 }
 
-// Command numbers from enum bpf_cmd.
-enum : uint32_t {
-  kMapCreate = 0, kMapLookupElem = 1, kMapUpdateElem = 2, kMapDeleteElem = 3,
-  kMapGetNextKey = 4, kProgLoad = 5, kObjPin = 6, kObjGet = 7, kProgGetNextId = 11,
-  kMapGetNextId = 12, kProgGetFdById = 13, kMapGetFdById = 14, kObjGetInfoByFd = 15,
-  kBtfLoad = 18, kBtfGetFdById = 19, kMapFreeze = 22, kBtfGetNextId = 23, kLinkCreate = 28,
-  kLinkUpdate = 29, kLinkGetFdById = 30, kLinkGetNextId = 31, kLinkDetach = 34,
-  kProgBindMap = 35, kProgTestRun = 10, kProgAssocStructOps = 38, kRawTracepointOpen = 17,
-};
+namespace pl = abi::prog_load;
+namespace me = abi::map_elem;
+namespace lc = abi::link_create;
+namespace tr = abi::test;
+
+constexpr uint16_t End(uint16_t structSize, uint16_t from) { return structSize - from; }
+
+// BPF_PROG_ASSOC_STRUCT_OPS (enum bpf_cmd 38, Linux 6.19+; see its row).
+constexpr uint32_t kProgAssocStructOps = 38;
 
 // {cmd, attrSize, async, retryEagain, mapAt0, infoAt0, nslots, {slots}, nzero, {zero}}
+// Offsets and sizes come from abi_generated.h (scripts/gen-abi.js), never from here.
 constexpr CommandDesc kCommands[] = {
-    // map_type..map_token_fd carry no pointers; excl_prog_hash@80 (6.18) is unsupported.
-    {kMapCreate, 92, false, false, false, false, 0, {}, 1, {{80, 8}}},
-    // key@8, value@16 (next_key@16): sizes come from the map itself.
-    {kMapLookupElem, 32, false, false, true, false, 2,
-     {Rule(8, 0, R, LenRule::kMapKey), Rule(16, 1, W, LenRule::kMapValue)}, 0, {}},
-    {kMapUpdateElem, 32, false, false, true, false, 2,
-     {Rule(8, 0, R, LenRule::kMapKey), Rule(16, 1, R, LenRule::kMapValue)}, 0, {}},
-    {kMapDeleteElem, 32, false, false, true, false, 1, {Rule(8, 0, R, LenRule::kMapKey)}, 1,
-     {{16, 8}}},
-    {kMapGetNextKey, 32, false, false, true, false, 2,
-     {Rule(8, 0, R, LenRule::kMapKey), Rule(16, 1, W, LenRule::kMapKey)}, 0, {}},
-    // insns@8 (insn_cnt@4 x 8), license@16, log_buf@32 (log_size@28), func_info@80
-    // (rec@76 x cnt@88), line_info@96 (rec@92 x cnt@104), fd_array@120 (cnt@148).
-    // core_relos@128 and the 6.18 signature fields (152..168) are unsupported.
-    {kProgLoad, 168, true, true, false, false, 6,
-     {Field(8, 0, R, 4, 8), Rule(16, 1, R, LenRule::kCString), Field(32, 2, W, 28, 1),
-      Product(80, 3, 76, 88), Product(96, 4, 92, 104), Rule(120, 5, R, LenRule::kFdArray, 148)},
-     2, {{128, 8}, {152, 16}}},
-    // pathname@0, bpf_fd@8, file_flags@12, path_fd@16.
-    {kObjPin, 20, false, false, false, false, 1, {Rule(0, 0, R, LenRule::kCString)}, 0, {}},
-    {kObjGet, 20, false, false, false, false, 1, {Rule(0, 0, R, LenRule::kCString)}, 0, {}},
-    // start_id@0, next_id@4 (written back), open_flags@8.
-    {kProgGetNextId, 12, false, false, false, false, 0, {}, 0, {}},
-    {kMapGetNextId, 12, false, false, false, false, 0, {}, 0, {}},
-    {kBtfGetNextId, 12, false, false, false, false, 0, {}, 0, {}},
-    {kLinkGetNextId, 12, false, false, false, false, 0, {}, 0, {}},
-    // id@0, next_id@4, open_flags@8, fd_by_id_token_fd@12.
-    {kProgGetFdById, 16, false, false, false, false, 0, {}, 0, {}},
-    {kMapGetFdById, 16, false, false, false, false, 0, {}, 0, {}},
-    {kBtfGetFdById, 16, false, false, false, false, 0, {}, 0, {}},
-    {kLinkGetFdById, 16, false, false, false, false, 0, {}, 0, {}},
-    // bpf_fd@0, info_len@4, info@8.
-    {kObjGetInfoByFd, 16, false, false, false, true, 1, {Rule(8, 0, W, LenRule::kInfo, 4)}, 0, {}},
-    // btf@0 (btf_size@16), btf_log_buf@8 (btf_log_size@20).
-    {kBtfLoad, 40, true, false, false, false, 2, {Field(0, 0, R, 16, 1), Field(8, 1, W, 20, 1)},
+    // map_type..map_token_fd carry no pointers; excl_prog_hash (6.18) is unsupported.
+    {abi::BPF_MAP_CREATE, abi::map_create::kSize, false, false, false, false, 0, {}, 1,
+     {{abi::map_create::excl_prog_hash, 8}}},
+    // key and value (next_key): sizes come from the map itself.
+    {abi::BPF_MAP_LOOKUP_ELEM, me::kSize, false, false, true, false, 2,
+     {Rule(me::key, 0, R, LenRule::kMapKey), Rule(me::value, 1, W, LenRule::kMapValue)}, 0, {}},
+    {abi::BPF_MAP_UPDATE_ELEM, me::kSize, false, false, true, false, 2,
+     {Rule(me::key, 0, R, LenRule::kMapKey), Rule(me::value, 1, R, LenRule::kMapValue)}, 0, {}},
+    {abi::BPF_MAP_DELETE_ELEM, me::kSize, false, false, true, false, 1,
+     {Rule(me::key, 0, R, LenRule::kMapKey)}, 1, {{me::value, 8}}},
+    {abi::BPF_MAP_GET_NEXT_KEY, me::kSize, false, false, true, false, 2,
+     {Rule(me::key, 0, R, LenRule::kMapKey), Rule(me::next_key, 1, W, LenRule::kMapKey)}, 0, {}},
+    // insns (insn_cnt x 8), license, log_buf (log_size), func_info (rec x cnt), line_info
+    // (rec x cnt), fd_array (fd_array_cnt or the largest index an insn names).
+    // core_relos and the 6.18 signature fields are unsupported.
+    {abi::BPF_PROG_LOAD, pl::kSize, true, true, false, false, 6,
+     {Field(pl::insns, 0, R, pl::insn_cnt, abi::bpf_insn::kSize), Rule(pl::license, 1, R, LenRule::kCString),
+      Field(pl::log_buf, 2, W, pl::log_size, 1),
+      Product(pl::func_info, 3, pl::func_info_rec_size, pl::func_info_cnt),
+      Product(pl::line_info, 4, pl::line_info_rec_size, pl::line_info_cnt),
+      Rule(pl::fd_array, 5, R, LenRule::kFdArray, pl::fd_array_cnt)},
+     2, {{pl::core_relos, 8}, {pl::signature, End(pl::kSize, pl::signature)}}},
+    // pathname (a C string), bpf_fd, file_flags, path_fd.
+    {abi::BPF_OBJ_PIN, abi::obj::kSize, false, false, false, false, 1,
+     {Rule(abi::obj::pathname, 0, R, LenRule::kCString)}, 0, {}},
+    {abi::BPF_OBJ_GET, abi::obj::kSize, false, false, false, false, 1,
+     {Rule(abi::obj::pathname, 0, R, LenRule::kCString)}, 0, {}},
+    // start_id (or id), next_id (written back), open_flags, fd_by_id_token_fd.
+    {abi::BPF_PROG_GET_NEXT_ID, abi::get_id::kSize, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_MAP_GET_NEXT_ID, abi::get_id::kSize, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_BTF_GET_NEXT_ID, abi::get_id::kSize, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_LINK_GET_NEXT_ID, abi::get_id::kSize, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_PROG_GET_FD_BY_ID, abi::get_id::kSize, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_MAP_GET_FD_BY_ID, abi::get_id::kSize, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_BTF_GET_FD_BY_ID, abi::get_id::kSize, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_LINK_GET_FD_BY_ID, abi::get_id::kSize, false, false, false, false, 0, {}, 0, {}},
+    // bpf_fd, info_len, info.
+    {abi::BPF_OBJ_GET_INFO_BY_FD, abi::info::kSize, false, false, false, true, 1,
+     {Rule(abi::info::info, 0, W, LenRule::kInfo, abi::info::info_len)}, 0, {}},
+    // btf (btf_size), btf_log_buf (btf_log_size).
+    {abi::BPF_BTF_LOAD, abi::btf_load::kSize, true, false, false, false, 2,
+     {Field(abi::btf_load::btf, 0, R, abi::btf_load::btf_size, 1),
+      Field(abi::btf_load::btf_log_buf, 1, W, abi::btf_load::btf_log_size, 1)},
      0, {}},
-    {kMapFreeze, 4, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_MAP_FREEZE, me::kSize, false, false, false, false, 0, {}, 0, {}},
     // Only prog_fd/map_fd, target_fd, attach_type and flags; the per-type tail (which
     // holds pointers for kprobe_multi, iter, ...) must stay zero.
-    {kLinkCreate, 64, false, false, false, false, 0, {}, 1, {{16, 48}}},
-    {kLinkUpdate, 16, false, false, false, false, 0, {}, 0, {}},
-    {kLinkDetach, 4, false, false, false, false, 0, {}, 0, {}},
-    {kProgBindMap, 12, false, false, false, false, 0, {}, 0, {}},
-    // prog_fd@0, retval@4 (out), data_size_in@8, data_size_out@12 (in/out), data_in@16,
-    // data_out@24, repeat@32, duration@36 (out), ctx_size_in@40, ctx_size_out@44 (out),
-    // ctx_in@48 (syscall programs write it back), ctx_out@56, flags@64, cpu@68,
-    // batch_size@72. buffers[4] is the struct_ops state (prog_test_run.cc).
-    // name@0 (C string, buffers[0]), prog_fd@8; cookie@16 (6.10+) is not used.
-    {kRawTracepointOpen, 16, false, false, false, false, 1, {Rule(0, 0, R, LenRule::kCString)}, 0, {}},
-    // map_fd@0, prog_fd@4, flags@8: no pointers (Linux 6.19+; older kernels say EINVAL).
+    {abi::BPF_LINK_CREATE, lc::kSize, false, false, false, false, 0, {}, 1,
+     {{lc::target_btf_id, End(lc::kSize, lc::target_btf_id)}}},
+    {abi::BPF_LINK_UPDATE, abi::link_update::kSize, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_LINK_DETACH, abi::link_detach::kSize, false, false, false, false, 0, {}, 0, {}},
+    {abi::BPF_PROG_BIND_MAP, abi::prog_bind_map::kSize, false, false, false, false, 0, {}, 0, {}},
+    // name (a C string, buffers[0]), prog_fd; cookie (6.10+) is not used and stays zero.
+    {abi::BPF_RAW_TRACEPOINT_OPEN, abi::raw_tracepoint::kSize, false, false, false, false, 1,
+     {Rule(abi::raw_tracepoint::name, 0, R, LenRule::kCString)}, 1, {{abi::raw_tracepoint::cookie, 8}}},
+    // map_fd@0, prog_fd@4, flags@8: no pointers. Linux 6.19+, so not in the 6.18 BTF the
+    // ABI generator reads (abi_generated.h): the one command whose layout is written here.
     {kProgAssocStructOps, 12, false, false, false, false, 0, {}, 0, {}},
-    {kProgTestRun, 76, false, false, false, false, 4,
-     {Field(16, kTestRunDataIn, R, 8, 1), Field(24, kTestRunDataOut, W, 12, 1),
-      Field(48, kTestRunCtxIn, W, 40, 1), Field(56, kTestRunCtxOut, W, 44, 1)},
+    // prog_fd, retval (out), data_size_in, data_size_out (in/out), data_in, data_out, repeat,
+    // duration (out), ctx_size_in, ctx_size_out (out), ctx_in (syscall programs write it
+    // back), ctx_out, flags, cpu, batch_size. buffers[4] is the struct_ops state
+    // (prog_test_run.cc).
+    {abi::BPF_PROG_TEST_RUN, tr::kSize, false, false, false, false, 4,
+     {Field(tr::data_in, kTestRunDataIn, R, tr::data_size_in, 1),
+      Field(tr::data_out, kTestRunDataOut, W, tr::data_size_out, 1),
+      Field(tr::ctx_in, kTestRunCtxIn, W, tr::ctx_size_in, 1),
+      Field(tr::ctx_out, kTestRunCtxOut, W, tr::ctx_size_out, 1)},
      0, {}},
 };
+
+// The attr buffer holds the largest union; every row fits in it.
+static_assert(abi::kBpfAttrSize == kAttrMax, "kAttrMax must be sizeof(union bpf_attr)");
 
 bool AllZero(const uint8_t* p, size_t n) {
   for (size_t i = 0; i < n; i++) {
@@ -139,7 +157,7 @@ bool Call::Prepare(uint32_t cmd, const uint8_t* attr, size_t attrLen, const Span
   size_t used = 0;
   for (uint8_t i = 0; i < desc_->nslots; i++) used |= size_t{1} << desc_->slots[i].buffer;
   if (desc_->infoAt0) used |= 0x6;  // bpf_btf_info.btf and .name
-  if (cmd == kProgTestRun) used |= size_t{1} << kTestRunState;
+  if (cmd == abi::BPF_PROG_TEST_RUN) used |= size_t{1} << kTestRunState;
   if (nbufs > kMaxBuffers) return Refuse(f, EINVAL, "too many buffers");
   for (size_t i = 0; i < nbufs; i++) {
     if (bufs[i].present && !(used & (size_t{1} << i))) {
@@ -161,7 +179,9 @@ bool Call::Prepare(uint32_t cmd, const uint8_t* attr, size_t attrLen, const Span
     }
   }
 
-  if (desc_->mapAt0 || desc_->infoAt0 || cmd == kProgTestRun) {
+  // map_fd (MAP_*_ELEM), bpf_fd (OBJ_GET_INFO_BY_FD) and prog_fd (PROG_TEST_RUN) sit at offset 0.
+  static_assert(me::map_fd == 0 && abi::info::bpf_fd == 0 && tr::prog_fd == 0, "fd member moved");
+  if (desc_->mapAt0 || desc_->infoAt0 || cmd == abi::BPF_PROG_TEST_RUN) {
     callerFd_ = LoadU32(attr_, 0);
     if (!DupPrivate(callerFd_, &privFd_, f)) return false;
     StoreU32(attr_, 0, static_cast<uint32_t>(privFd_));
@@ -173,10 +193,12 @@ bool Call::Prepare(uint32_t cmd, const uint8_t* attr, size_t attrLen, const Span
   }
   if (desc_->infoAt0) {
     uint8_t* info = bufs[0].present ? bufs[0].data : nullptr;
-    if (!PrepareBtfInfo(privFd_, info, LoadU32(attr_, 4), bufs, nbufs, &infoPtrEnd_, f)) return false;
+    if (!PrepareBtfInfo(privFd_, info, LoadU32(attr_, abi::info::info_len), bufs, nbufs, &infoPtrEnd_, f)) {
+      return false;
+    }
     if (infoPtrEnd_ != 0) info_ = info;
   }
-  if (cmd == kProgTestRun && !PrepareTestRun(attr_, privFd_, bufs, nbufs, &testRun_, f)) return false;
+  if (cmd == abi::BPF_PROG_TEST_RUN && !PrepareTestRun(attr_, privFd_, bufs, nbufs, &testRun_, f)) return false;
   return true;
 }
 
@@ -231,12 +253,12 @@ long Call::Run() {
 
 void Call::CopyOut(uint8_t* attr, size_t attrLen) {
   for (uint8_t i = 0; i < desc_->nslots; i++) StoreU64(attr_, desc_->slots[i].ptrOff, 0);
-  if (cmd_ == kProgTestRun) FinishTestRun(&testRun_);
+  if (cmd_ == abi::BPF_PROG_TEST_RUN) FinishTestRun(&testRun_);
   if (privFd_ >= 0) StoreU32(attr_, 0, callerFd_);
   // The kernel echoes bpf_btf_info.btf/.name back; addresses are nothing JS should see.
   if (info_ != nullptr) {
-    StoreU64(info_, 0, 0);
-    StoreU64(info_, 16, 0);
+    StoreU64(info_, abi::bpf_btf_info::btf, 0);
+    StoreU64(info_, abi::bpf_btf_info::name, 0);
   }
   std::memcpy(attr, attr_, attrLen < desc_->attrSize ? attrLen : desc_->attrSize);
 }

@@ -14,10 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "abi_generated.h"
+
 namespace structops {
 
-// sizeof(union bpf_attr) on Linux 6.18; PROG_LOAD is the longest user.
-constexpr size_t kAttrMax = 168;
+// sizeof(union bpf_attr) (abi_generated.h); PROG_LOAD is the longest user.
+constexpr size_t kAttrMax = abi::kBpfAttrSize;
 // PROG_LOAD uses the most Buffers: insns, license, log, func_info, line_info, fd_array.
 constexpr size_t kMaxBuffers = 6;
 

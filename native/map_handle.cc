@@ -10,6 +10,8 @@
 // throwing; buffers that fail the bounds checks still throw before the syscall.
 #include "map_handle.h"
 
+#include "abi_generated.h"
+
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -28,12 +30,17 @@
 namespace structops {
 namespace {
 
-// enum bpf_cmd.
+// enum bpf_cmd (abi_generated.h).
 enum : uint32_t {
-  kLookupElem = 1, kUpdateElem = 2, kDeleteElem = 3, kGetNextKey = 4, kObjGetInfoByFd = 15,
-  kLookupAndDeleteElem = 21, kLookupBatch = 24, kLookupAndDeleteBatch = 25, kUpdateBatch = 26,
-  kDeleteBatch = 27,
+  kLookupElem = abi::BPF_MAP_LOOKUP_ELEM, kUpdateElem = abi::BPF_MAP_UPDATE_ELEM,
+  kDeleteElem = abi::BPF_MAP_DELETE_ELEM, kGetNextKey = abi::BPF_MAP_GET_NEXT_KEY,
+  kObjGetInfoByFd = abi::BPF_OBJ_GET_INFO_BY_FD, kLookupAndDeleteElem = abi::BPF_MAP_LOOKUP_AND_DELETE_ELEM,
+  kLookupBatch = abi::BPF_MAP_LOOKUP_BATCH, kLookupAndDeleteBatch = abi::BPF_MAP_LOOKUP_AND_DELETE_BATCH,
+  kUpdateBatch = abi::BPF_MAP_UPDATE_BATCH, kDeleteBatch = abi::BPF_MAP_DELETE_BATCH,
 };
+namespace mi = abi::bpf_map_info;
+namespace me = abi::map_elem;
+namespace mb = abi::batch;
 
 // Marks Externals made by mapOpen so no other External passes for a MapHandle.
 constexpr napi_type_tag kTag = {0x5f7374727563746fULL, 0x70733a6d61704831ULL};
@@ -105,12 +112,13 @@ Napi::Value MapOpen(const Napi::CallbackInfo& info) {
     Throw(env, EBADF, kObjGetInfoByFd, "fd is not a BPF map (" + kind + ")");
     return env.Undefined();
   }
-  // bpf_map_info: type@0 key_size@8 value_size@12 max_entries@16 map_flags@20 map_extra@80.
-  alignas(8) uint8_t mi[88] = {};
-  alignas(8) uint8_t attr[16] = {};
-  StoreU32(attr, 0, static_cast<uint32_t>(priv));
-  StoreU32(attr, 4, sizeof mi);
-  StorePtr(attr, 8, mi);
+  // bpf_map_info up to map_extra.
+  constexpr size_t kInfoLen = mi::map_extra + 8;
+  alignas(8) uint8_t mapInfo[kInfoLen] = {};
+  alignas(8) uint8_t attr[abi::info::kSize] = {};
+  StoreU32(attr, abi::info::bpf_fd, static_cast<uint32_t>(priv));
+  StoreU32(attr, abi::info::info_len, sizeof mapInfo);
+  StorePtr(attr, abi::info::info, mapInfo);
   if (syscall(__NR_bpf, kObjGetInfoByFd, attr, sizeof attr) < 0) {
     int err = errno;
     close(priv);
@@ -119,13 +127,13 @@ Napi::Value MapOpen(const Napi::CallbackInfo& info) {
   }
   auto* h = new MapHandle();
   h->fd = priv;
-  h->type = LoadU32(mi, 0);
-  h->keySize = LoadU32(mi, 8);
-  h->valueSize = LoadU32(mi, 12);
-  h->maxEntries = LoadU32(mi, 16);
-  h->mapFlags = LoadU32(mi, 20);
+  h->type = LoadU32(mapInfo, mi::type);
+  h->keySize = LoadU32(mapInfo, mi::key_size);
+  h->valueSize = LoadU32(mapInfo, mi::value_size);
+  h->maxEntries = LoadU32(mapInfo, mi::max_entries);
+  h->mapFlags = LoadU32(mapInfo, mi::map_flags);
   // Kernels before 5.16 return a shorter info (info_len tells): map_extra then reads 0.
-  h->mapExtra = LoadU32(attr, 4) >= 88 ? LoadU64(mi, 80) : 0;
+  h->mapExtra = LoadU32(attr, abi::info::info_len) >= kInfoLen ? LoadU64(mapInfo, mi::map_extra) : 0;
   uint64_t cpus = 1;
   if (!PossibleCpus(&cpus, &f)) {
     Finalize(env, h);
@@ -189,12 +197,11 @@ Napi::Value MapElem(const Napi::CallbackInfo& info) {
       Throw(env, EINVAL, cmd, "not an element command");
       return env.Undefined();
   }
-  // union bpf_attr, elem commands: map_fd@0 key@8 value/next_key@16 flags@24.
-  alignas(8) uint8_t attr[32] = {};
-  StoreU32(attr, 0, static_cast<uint32_t>(h->fd));
-  if (key.present) StorePtr(attr, 8, key.data);
-  if (value.present) StorePtr(attr, 16, value.data);
-  StoreU64(attr, 24, flags);
+  alignas(8) uint8_t attr[me::kSize] = {};
+  StoreU32(attr, me::map_fd, static_cast<uint32_t>(h->fd));
+  if (key.present) StorePtr(attr, me::key, key.data);
+  if (value.present) StorePtr(attr, me::value, value.data);
+  StoreU64(attr, me::flags, flags);
   long r = syscall(__NR_bpf, cmd, attr, sizeof attr);
   return Napi::Number::New(env, r < 0 ? -errno : 0);
 }
@@ -243,19 +250,18 @@ Napi::Value MapBatch(const Napi::CallbackInfo& info) {
       ok = Throw(env, EINVAL, cmd, "not a batch command");
   }
   if (!ok) return env.Undefined();
-  // batch: in_batch@0 out_batch@8 keys@16 values@24 count@32 map_fd@36 elem_flags@40 flags@48.
-  alignas(8) uint8_t attr[56] = {};
-  if (inBatch.present) StorePtr(attr, 0, inBatch.data);
-  if (outBatch.present) StorePtr(attr, 8, outBatch.data);
-  StorePtr(attr, 16, keys.data);
-  if (values.present) StorePtr(attr, 24, values.data);
-  StoreU32(attr, 32, static_cast<uint32_t>(count));
-  StoreU32(attr, 36, static_cast<uint32_t>(h->fd));
-  StoreU64(attr, 40, elemFlags);
+  alignas(8) uint8_t attr[mb::kSize] = {};
+  if (inBatch.present) StorePtr(attr, mb::in_batch, inBatch.data);
+  if (outBatch.present) StorePtr(attr, mb::out_batch, outBatch.data);
+  StorePtr(attr, mb::keys, keys.data);
+  if (values.present) StorePtr(attr, mb::values, values.data);
+  StoreU32(attr, mb::count, static_cast<uint32_t>(count));
+  StoreU32(attr, mb::map_fd, static_cast<uint32_t>(h->fd));
+  StoreU64(attr, mb::elem_flags, elemFlags);
   long r = syscall(__NR_bpf, cmd, attr, sizeof attr);
   int err = r < 0 ? errno : 0;
   // The kernel reports how many elements it processed even when it fails part way.
-  uint32_t done = std::min<uint32_t>(LoadU32(attr, 32), static_cast<uint32_t>(count));
+  uint32_t done = std::min<uint32_t>(LoadU32(attr, mb::count), static_cast<uint32_t>(count));
   Napi::Array out = Napi::Array::New(env, 2);
   if (out.Set(0u, Napi::Number::New(env, -err)).IsNothing() || out.Set(1u, Napi::Number::New(env, done)).IsNothing()) {
     return env.Undefined();

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "abi_generated.h"
 #include "attr_bytes.h"
 #include "checks.h"
 
@@ -23,10 +24,10 @@ bool ReadPossibleCpus(uint64_t* count, Failure* f);
 // (kernel bpf_map_value_size()).
 bool IsPerCpu(uint32_t type) {
   switch (type) {
-    case 5:   // PERCPU_HASH
-    case 6:   // PERCPU_ARRAY
-    case 10:  // LRU_PERCPU_HASH
-    case 21:  // PERCPU_CGROUP_STORAGE
+    case abi::BPF_MAP_TYPE_PERCPU_HASH:
+    case abi::BPF_MAP_TYPE_PERCPU_ARRAY:
+    case abi::BPF_MAP_TYPE_LRU_PERCPU_HASH:
+    case abi::BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
       return true;
     default:
       return false;
@@ -79,20 +80,23 @@ bool LearnMapSizes(int fd, uint32_t* keySize, uint64_t* valueBytes, Failure* f) 
   if (!FdKind(fd, &kind)) return Refuse(f, errno, "cannot identify fd via /proc/self/fd");
   if (kind != "anon_inode:bpf-map") return Refuse(f, EBADF, "fd is not a BPF map (" + kind + ")");
 
-  // bpf_map_info: type@0, key_size@8, value_size@12. A short info_len is fine: the kernel
+  // Only bpf_map_info up to value_size is read. A short info_len is fine: the kernel
   // copies min(info_len, sizeof info).
-  alignas(8) uint8_t info[16] = {};
-  alignas(8) uint8_t attr[16] = {};
-  StoreU32(attr, 0, static_cast<uint32_t>(fd));
-  StoreU32(attr, 4, sizeof info);
-  StorePtr(attr, 8, info);
-  if (syscall(__NR_bpf, 15 /* BPF_OBJ_GET_INFO_BY_FD */, attr, sizeof attr) < 0) {
+  namespace mi = abi::bpf_map_info;
+  constexpr size_t kInfoLen = mi::value_size + 4;
+  static_assert(mi::type < kInfoLen && mi::key_size < kInfoLen, "bpf_map_info prefix too short");
+  alignas(8) uint8_t info[(kInfoLen + 7) & ~size_t{7}] = {};
+  alignas(8) uint8_t attr[abi::info::kSize] = {};
+  StoreU32(attr, abi::info::bpf_fd, static_cast<uint32_t>(fd));
+  StoreU32(attr, abi::info::info_len, sizeof info);
+  StorePtr(attr, abi::info::info, info);
+  if (syscall(__NR_bpf, abi::BPF_OBJ_GET_INFO_BY_FD, attr, sizeof attr) < 0) {
     int err = errno;
     return Refuse(f, err, std::string("cannot read map info: ") + std::strerror(err));
   }
-  uint32_t type = LoadU32(info, 0);
-  *keySize = LoadU32(info, 8);
-  uint64_t value = LoadU32(info, 12);
+  uint32_t type = LoadU32(info, mi::type);
+  *keySize = LoadU32(info, mi::key_size);
+  uint64_t value = LoadU32(info, mi::value_size);
   if (IsPerCpu(type)) {
     uint64_t cpus = 0;
     if (!PossibleCpus(&cpus, f)) return false;

@@ -4,17 +4,19 @@
 // Every bpf_*_info struct has pointer fields the kernel writes through (prog map_ids,
 // link per-type names, map hash, ...). The info Buffer is zeroed before each call, so no
 // such pointer is set; only for an fd that /proc says is a BTF object do we point
-// bpf_btf_info.btf@0 (len btf_size@8) and .name@16 (len name_len@24) at caller Buffers.
+// bpf_btf_info.btf (length btf_size) and .name (length name_len) at caller Buffers.
 #include <cerrno>
 #include <climits>
 
+#include "abi_generated.h"
 #include "attr_bytes.h"
 #include "checks.h"
 
 namespace structops {
 namespace {
 
-constexpr uint32_t kBtfInfoSize = 32;  // sizeof(struct bpf_btf_info)
+namespace bi = abi::bpf_btf_info;
+constexpr uint32_t kBtfInfoSize = bi::kSize;
 
 uint32_t ClampU32(size_t n) { return n > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(n); }
 
@@ -33,17 +35,17 @@ bool PrepareBtfInfo(int fd, uint8_t* info, uint32_t infoLen, const Span* bufs, s
     return Refuse(f, EINVAL, "buffers[1]/[2] are only for BTF objects, fd is " + kind);
   }
   if (info == nullptr || infoLen < kBtfInfoSize) {
-    return Refuse(f, EINVAL, "bpf_btf_info needs info_len >= 32 when BTF data or name is requested");
+    return Refuse(f, EINVAL, "bpf_btf_info needs info_len >= " + std::to_string(kBtfInfoSize) + " when BTF data or name is requested");
   }
   // Lengths are what the Buffers hold; the kernel writes at most that much (and reports
   // the real size, or ENOSPC for a short name).
   if (wantData) {
-    StorePtr(info, 0, bufs[1].data);
-    StoreU32(info, 8, ClampU32(bufs[1].len));
+    StorePtr(info, bi::btf, bufs[1].data);
+    StoreU32(info, bi::btf_size, ClampU32(bufs[1].len));
   }
   if (wantName) {
-    StorePtr(info, 16, bufs[2].data);
-    StoreU32(info, 24, ClampU32(bufs[2].len));
+    StorePtr(info, bi::name, bufs[2].data);
+    StoreU32(info, bi::name_len, ClampU32(bufs[2].len));
   }
   *ptrEnd = kBtfInfoSize;
   return true;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "abi_generated.h"
 #include "attr_bytes.h"
 #include "checks.h"
 
@@ -19,20 +20,20 @@ constexpr uint8_t kCall = 0x85;      // BPF_JMP | BPF_CALL
 constexpr uint8_t kPseudoKfuncCall = 2;
 constexpr uint8_t kPseudoMapIdx = 5;
 constexpr uint8_t kPseudoMapIdxValue = 6;
-constexpr size_t kInsnSize = 8;
+constexpr size_t kInsnSize = abi::bpf_insn::kSize;
 constexpr uint64_t kFdSize = 4;
 
 }  // namespace
 
 bool FdArrayNeed(const uint8_t* attr, const Span& insns, const Span& fdArray, uint64_t* need,
                  Failure* f) {
-  uint64_t cnt = LoadU32(attr, 148);  // fd_array_cnt
+  uint64_t cnt = LoadU32(attr, abi::prog_load::fd_array_cnt);
   if (cnt == 0 && (fdArray.len == 0 || fdArray.len % kFdSize != 0)) {
     return Refuse(f, EINVAL, "fd_array without fd_array_cnt must be a non-empty multiple of 4 bytes");
   }
   uint64_t bytes = cnt * kFdSize;
   // insns was checked to hold insn_cnt instructions before this slot (slot order).
-  uint64_t insnCnt = LoadU32(attr, 4);
+  uint64_t insnCnt = LoadU32(attr, abi::prog_load::insn_cnt);
   if (!insns.present || insns.len < insnCnt * kInsnSize) insnCnt = 0;
   for (uint64_t i = 0; i < insnCnt; i++) {
     const uint8_t* insn = insns.data + i * kInsnSize;
@@ -45,11 +46,11 @@ bool FdArrayNeed(const uint8_t* attr, const Span& insns, const Span& fdArray, ui
     uint64_t index = 0;
     bool uses = false;
     if (insn[0] == kLdImm64 && (src == kPseudoMapIdx || src == kPseudoMapIdxValue)) {
-      index = LoadU32(insn, 4);
+      index = LoadU32(insn, abi::bpf_insn::imm);
       uses = true;
     } else if (insn[0] == kCall && src == kPseudoKfuncCall) {
       int16_t off = 0;
-      std::memcpy(&off, insn + 2, sizeof off);
+      std::memcpy(&off, insn + abi::bpf_insn::off, sizeof off);
       // off 0 is vmlinux; a negative off is rejected by the verifier before any read.
       if (off > 0) {
         index = static_cast<uint64_t>(off);

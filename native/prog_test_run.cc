@@ -15,30 +15,31 @@
 #include <cerrno>
 #include <cstring>
 
+#include "abi_generated.h"
 #include "attr_bytes.h"
 #include "checks.h"
 
 namespace structops {
 namespace {
 
-constexpr uint32_t kProgTypeStructOps = 27;  // BPF_PROG_TYPE_STRUCT_OPS
+constexpr uint32_t kProgTypeStructOps = abi::BPF_PROG_TYPE_STRUCT_OPS;
 // union bpf_attr.test offsets.
-constexpr size_t kDataSizeOut = 12;
-constexpr size_t kCtxSizeIn = 40;
-constexpr size_t kCtxIn = 48;
+constexpr size_t kDataSizeOut = abi::test::data_size_out;
+constexpr size_t kCtxSizeIn = abi::test::ctx_size_in;
+constexpr size_t kCtxIn = abi::test::ctx_in;
 
 bool ProgType(int fd, uint32_t* type, Failure* f) {
   // bpf_prog_info.type@0; a short info_len is fine (the kernel copies min(len, sizeof)).
   alignas(8) uint8_t info[8] = {};
-  alignas(8) uint8_t attr[16] = {};
-  StoreU32(attr, 0, static_cast<uint32_t>(fd));
-  StoreU32(attr, 4, sizeof info);
-  StorePtr(attr, 8, info);
-  if (syscall(__NR_bpf, 15 /* BPF_OBJ_GET_INFO_BY_FD */, attr, sizeof attr) < 0) {
+  alignas(8) uint8_t attr[abi::info::kSize] = {};
+  StoreU32(attr, abi::info::bpf_fd, static_cast<uint32_t>(fd));
+  StoreU32(attr, abi::info::info_len, sizeof info);
+  StorePtr(attr, abi::info::info, info);
+  if (syscall(__NR_bpf, abi::BPF_OBJ_GET_INFO_BY_FD, attr, sizeof attr) < 0) {
     int err = errno;
     return Refuse(f, err, std::string("cannot read program info: ") + std::strerror(err));
   }
-  *type = LoadU32(info, 0);
+  *type = LoadU32(info, abi::bpf_prog_info::type);
   return true;
 }
 

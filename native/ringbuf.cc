@@ -30,6 +30,7 @@
 #include <cstring>
 #include <string>
 
+#include "abi_generated.h"
 #include "attr_bytes.h"
 #include "js.h"
 #include "map_handle.h"
@@ -41,8 +42,8 @@ namespace {
 constexpr uint32_t kRingbufBusyBit = 1u << 31;
 constexpr uint32_t kRingbufDiscardBit = 1u << 30;
 constexpr uint32_t kRingbufHdrSz = 8;
-constexpr uint32_t kMapTypeRingbuf = 27;
-constexpr uint32_t kMapTypeUserRingbuf = 31;
+constexpr uint32_t kMapTypeRingbuf = abi::BPF_MAP_TYPE_RINGBUF;
+constexpr uint32_t kMapTypeUserRingbuf = abi::BPF_MAP_TYPE_USER_RINGBUF;
 
 constexpr napi_type_tag kReaderTag = {0x5f7374727563746fULL, 0x70733a7262526431ULL};
 constexpr napi_type_tag kWriterTag = {0x5f7374727563746fULL, 0x70733a7262577231ULL};

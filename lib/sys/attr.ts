@@ -70,6 +70,70 @@ export type OutFieldFor<V> = [V] extends [boolean]
 /** One output field per property of T. */
 export type OutTable<T> = { readonly [K in keyof T]-?: OutFieldFor<T[K]> };
 
+/** A member of a generated UAPI layout (lib/sys/abi.generated.ts) of byte size S. */
+export interface AbiMember<S extends number = number> {
+  readonly offset: number;
+  readonly size: S;
+}
+
+// Table builders over generated members: the member's size type must match the kind, so
+// `u32()` on a u64 member does not compile.
+
+/** A u32 attr input at a generated member. */
+export function u32(m: AbiMember<4>): InField & { kind: 'u32' } {
+  return { offset: m.offset, kind: 'u32' };
+}
+
+/** A u64 attr input (bigint or safe integer) at a generated member. */
+export function u64(m: AbiMember<8>): InField & { kind: 'u64' } {
+  return { offset: m.offset, kind: 'u64' };
+}
+
+/** An fd attr input (u32 or s32 member). */
+export function fd(m: AbiMember<4>): InField & { kind: 'fd' } {
+  return { offset: m.offset, kind: 'fd' };
+}
+
+/** A u64 user-pointer member filled by native from `buffers[buffer]`. */
+export function ptr(m: AbiMember<8>, buffer: number): InField & { kind: 'ptr'; buffer: number } {
+  return { offset: m.offset, kind: 'ptr', buffer };
+}
+
+/** A u64 pointer to a NUL-terminated string, filled by native from `buffers[buffer]`. */
+export function str(m: AbiMember<8>, buffer: number): InField & { kind: 'str'; buffer: number } {
+  return { offset: m.offset, kind: 'str', buffer };
+}
+
+/** A `char name[BPF_OBJ_NAME_LEN]` member written in place. */
+export function objName(m: AbiMember<16>): InField & { kind: 'objName' } {
+  return { offset: m.offset, kind: 'objName' };
+}
+
+/** A u32 info output. */
+export function outU32(m: AbiMember<4>): OutField & { kind: 'u32' } {
+  return { offset: m.offset, kind: 'u32' };
+}
+
+/** A u64 info output. */
+export function outU64(m: AbiMember<8>): OutField & { kind: 'u64' } {
+  return { offset: m.offset, kind: 'u64' };
+}
+
+/** A u32 info output read as a boolean. */
+export function outBool(m: AbiMember<4>): OutField & { kind: 'bool' } {
+  return { offset: m.offset, kind: 'bool' };
+}
+
+/** A byte-array info output as hex (e.g. the 8-byte prog tag). */
+export function outHex(m: AbiMember): OutField & { kind: 'hex'; size: number } {
+  return { offset: m.offset, kind: 'hex', size: m.size };
+}
+
+/** A `char name[BPF_OBJ_NAME_LEN]` info output. */
+export function outName(m: AbiMember<16>): OutField & { kind: 'objName'; size: number } {
+  return { offset: m.offset, kind: 'objName', size: m.size };
+}
+
 /** Bytes plus the Buffers native fills pointer fields from. */
 export interface EncodedAttr {
   readonly attr: Buffer;

@@ -2,7 +2,8 @@
 /** bpf_btf_info decoding, optionally with the raw BTF bytes. */
 import { isBpfError } from '../errors';
 import type { FdLike, OutTable } from './attr';
-import { decodeFields } from './attr';
+import { decodeFields, outBool, outU32 } from './attr';
+import { BPF_BTF_INFO } from './abi.generated';
 import { objGetInfo } from './obj-info';
 
 /** What the kernel reports about a BTF object. */
@@ -17,20 +18,19 @@ export interface BtfInfo {
   data?: Buffer;
 }
 
-// sizeof(struct bpf_btf_info).
-const BTF_INFO_SIZE = 32;
 // Module names are at most 56 bytes (MODULE_NAME_LEN).
 const NAME_SIZE = 64;
 
+const F = BPF_BTF_INFO.fields;
 const table: OutTable<Pick<BtfInfo, 'id' | 'btfSize' | 'kernelBtf'> & { nameLen: number }> = {
-  btfSize: { offset: 8, kind: 'u32' },
-  id: { offset: 12, kind: 'u32' },
-  nameLen: { offset: 24, kind: 'u32' },
-  kernelBtf: { offset: 28, kind: 'bool' },
+  btfSize: outU32(F.btf_size),
+  id: outU32(F.id),
+  nameLen: outU32(F.name_len),
+  kernelBtf: outBool(F.kernel_btf),
 };
 
 function query(btf: FdLike, name: Buffer, data?: Buffer): ReturnType<typeof decode> {
-  const info = Buffer.alloc(BTF_INFO_SIZE);
+  const info = Buffer.alloc(BPF_BTF_INFO.size);
   objGetInfo(btf, info, { name, data });
   return decode(info, name);
 }

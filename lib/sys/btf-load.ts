@@ -2,7 +2,8 @@
 /** BPF_BTF_LOAD, sync and on the libuv pool, with the BTF-log retry. */
 import { BpfError, isBpfError } from '../errors';
 import type { AttrLayout, EncodedAttr } from './attr';
-import { encodeAttr, getU32 } from './attr';
+import { encodeAttr, getU32, ptr, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { Fd } from './fd';
 import { sysBpf, sysBpfAsync } from './native';
@@ -19,16 +20,17 @@ interface BtfLoadWire {
   logTrueSize?: number;
 }
 
+const F = BPF_ATTR.btf_load.fields;
 // Buffer indexes match native/commands.cc: btf data, log.
 const layout: AttrLayout<BtfLoadWire> = {
-  size: 32,
+  size: BPF_ATTR.btf_load.size,
   fields: {
-    btf: { offset: 0, kind: 'ptr', buffer: 0 },
-    logBuf: { offset: 8, kind: 'ptr', buffer: 1 },
-    btfSize: { offset: 16, kind: 'u32' },
-    logSize: { offset: 20, kind: 'u32' },
-    logLevel: { offset: 24, kind: 'u32' },
-    logTrueSize: { offset: 28, kind: 'u32' },
+    btf: ptr(F.btf, 0),
+    logBuf: ptr(F.btf_log_buf, 1),
+    btfSize: u32(F.btf_size),
+    logSize: u32(F.btf_log_size),
+    logLevel: u32(F.btf_log_level),
+    logTrueSize: u32(F.btf_log_true_size),
   },
 };
 

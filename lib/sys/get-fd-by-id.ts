@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_{PROG,MAP,BTF,LINK}_GET_FD_BY_ID: open an object by its id. */
 import type { AttrLayout } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { Fd } from './fd';
 import { sysBpf } from './native';
@@ -12,10 +13,10 @@ interface FdByIdAttr {
 }
 
 const layout: AttrLayout<FdByIdAttr> = {
-  size: 12,
+  size: BPF_ATTR.get_id.size,
   fields: {
-    id: { offset: 0, kind: 'u32' },
-    openFlags: { offset: 8, kind: 'u32' },
+    id: u32(BPF_ATTR.get_id.fields.start_id),
+    openFlags: u32(BPF_ATTR.get_id.fields.open_flags),
   },
 };
 

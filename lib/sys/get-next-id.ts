@@ -2,7 +2,8 @@
 /** BPF_{PROG,MAP,BTF,LINK}_GET_NEXT_ID: walk the ids of all objects of a kind. */
 import { isBpfError } from '../errors';
 import type { AttrLayout } from './attr';
-import { encodeAttr, getU32 } from './attr';
+import { encodeAttr, getU32, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 
@@ -13,10 +14,10 @@ interface NextIdAttr {
 }
 
 const layout: AttrLayout<NextIdAttr> = {
-  size: 12,
+  size: BPF_ATTR.get_id.size,
   fields: {
-    startId: { offset: 0, kind: 'u32' },
-    nextId: { offset: 4, kind: 'u32' },
+    startId: u32(BPF_ATTR.get_id.fields.start_id),
+    nextId: u32(BPF_ATTR.get_id.fields.next_id),
   },
 };
 

@@ -2,7 +2,8 @@
 /** BPF_LINK_CREATE (the first 16 bytes: enough for struct_ops links). */
 import { BpfError } from '../errors';
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { Fd } from './fd';
 import { sysBpf } from './native';
@@ -26,13 +27,15 @@ interface LinkCreateWire {
   flags?: number;
 }
 
+const F = BPF_ATTR.link_create.fields;
+// The per-type tail after flags stays zero (native refuses anything else there).
 const layout: AttrLayout<LinkCreateWire> = {
-  size: 16,
+  size: BPF_ATTR.link_create.size,
   fields: {
-    progOrMapFd: { offset: 0, kind: 'fd' },
-    targetFd: { offset: 4, kind: 'u32' },
-    attachType: { offset: 8, kind: 'u32' },
-    flags: { offset: 12, kind: 'u32' },
+    progOrMapFd: fd(F.prog_fd),
+    targetFd: u32(F.target_fd),
+    attachType: u32(F.attach_type),
+    flags: u32(F.flags),
   },
 };
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_LINK_DETACH. */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 
 const layout: AttrLayout<{ linkFd: FdLike }> = {
-  size: 4,
-  fields: { linkFd: { offset: 0, kind: 'fd' } },
+  size: BPF_ATTR.link_detach.size,
+  fields: { linkFd: fd(BPF_ATTR.link_detach.fields.link_fd) },
 };
 
 /**

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** bpf_link_info decoding (BPF_OBJ_GET_INFO_BY_FD on a link fd). */
 import type { FdLike, OutTable } from './attr';
-import { decodeFields } from './attr';
+import { decodeFields, outU32 } from './attr';
+import { BPF_LINK_INFO } from './abi.generated';
 import { BpfLinkType } from './constants';
 import { objGetInfo } from './obj-info';
 
@@ -16,17 +17,15 @@ export interface LinkInfo {
   structOpsMapId?: number;
 }
 
-// sizeof(struct bpf_link_info) in Linux 6.18.
-const LINK_INFO_SIZE = 64;
-
+const F = BPF_LINK_INFO.fields;
 const table: OutTable<Omit<LinkInfo, 'structOpsMapId'>> = {
-  type: { offset: 0, kind: 'u32' },
-  id: { offset: 4, kind: 'u32' },
-  progId: { offset: 8, kind: 'u32' },
+  type: outU32(F.type),
+  id: outU32(F.id),
+  progId: outU32(F.prog_id),
 };
-// The per-type union starts at 16; struct_ops holds just map_id.
+// The per-type union member for struct_ops links holds just map_id.
 const structOpsTable: OutTable<{ structOpsMapId: number }> = {
-  structOpsMapId: { offset: 16, kind: 'u32' },
+  structOpsMapId: outU32(F['struct_ops.map_id']),
 };
 
 /**
@@ -34,7 +33,7 @@ const structOpsTable: OutTable<{ structOpsMapId: number }> = {
  * @throws {BpfError} command BPF_OBJ_GET_INFO_BY_FD.
  */
 export function linkGetInfo(link: FdLike): LinkInfo {
-  const info = Buffer.alloc(LINK_INFO_SIZE);
+  const info = Buffer.alloc(BPF_LINK_INFO.size);
   objGetInfo(link, info);
   const base: LinkInfo = decodeFields(table, info);
   if (base.type !== BpfLinkType.STRUCT_OPS) return base;

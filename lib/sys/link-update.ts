@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_LINK_UPDATE. */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BPF_F_REPLACE, BpfCmd } from './constants';
 import { sysBpf } from './native';
 
@@ -15,12 +16,12 @@ interface LinkUpdateAttr {
 }
 
 const layout: AttrLayout<LinkUpdateAttr> = {
-  size: 16,
+  size: BPF_ATTR.link_update.size,
   fields: {
-    linkFd: { offset: 0, kind: 'fd' },
-    newFd: { offset: 4, kind: 'fd' },
-    flags: { offset: 8, kind: 'u32' },
-    oldFd: { offset: 12, kind: 'fd' },
+    linkFd: fd(BPF_ATTR.link_update.fields.link_fd),
+    newFd: fd(BPF_ATTR.link_update.fields.new_prog_fd),
+    flags: u32(BPF_ATTR.link_update.fields.flags),
+    oldFd: fd(BPF_ATTR.link_update.fields.old_prog_fd),
   },
 };
 

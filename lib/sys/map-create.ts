@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_MAP_CREATE. */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd, objName, u32, u64 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { Fd } from './fd';
 import { sysBpf } from './native';
@@ -32,25 +33,26 @@ export interface MapCreateAttr {
   valueTypeBtfObjFd?: FdLike;
 }
 
-// Bytes 76.. (map_token_fd, 6.18 excl_prog_hash) are not used.
+// map_token_fd and the 6.18 excl_prog_hash fields are not used (they stay zero).
+const F = BPF_ATTR.map_create.fields;
 const layout: AttrLayout<MapCreateAttr> = {
-  size: 76,
+  size: BPF_ATTR.map_create.size,
   fields: {
-    mapType: { offset: 0, kind: 'u32' },
-    keySize: { offset: 4, kind: 'u32' },
-    valueSize: { offset: 8, kind: 'u32' },
-    maxEntries: { offset: 12, kind: 'u32' },
-    mapFlags: { offset: 16, kind: 'u32' },
-    innerMapFd: { offset: 20, kind: 'fd' },
-    numaNode: { offset: 24, kind: 'u32' },
-    mapName: { offset: 28, kind: 'objName' },
-    mapIfindex: { offset: 44, kind: 'u32' },
-    btfFd: { offset: 48, kind: 'fd' },
-    btfKeyTypeId: { offset: 52, kind: 'u32' },
-    btfValueTypeId: { offset: 56, kind: 'u32' },
-    btfVmlinuxValueTypeId: { offset: 60, kind: 'u32' },
-    mapExtra: { offset: 64, kind: 'u64' },
-    valueTypeBtfObjFd: { offset: 72, kind: 'fd' },
+    mapType: u32(F.map_type),
+    keySize: u32(F.key_size),
+    valueSize: u32(F.value_size),
+    maxEntries: u32(F.max_entries),
+    mapFlags: u32(F.map_flags),
+    innerMapFd: fd(F.inner_map_fd),
+    numaNode: u32(F.numa_node),
+    mapName: objName(F.map_name),
+    mapIfindex: u32(F.map_ifindex),
+    btfFd: fd(F.btf_fd),
+    btfKeyTypeId: u32(F.btf_key_type_id),
+    btfValueTypeId: u32(F.btf_value_type_id),
+    btfVmlinuxValueTypeId: u32(F.btf_vmlinux_value_type_id),
+    mapExtra: u64(F.map_extra),
+    valueTypeBtfObjFd: fd(F.value_type_btf_obj_fd),
   },
 };
 

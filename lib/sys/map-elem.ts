@@ -5,7 +5,8 @@
  * map's own key_size/value_size (per-CPU aware) before the syscall.
  */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd, ptr, u64 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 import { isBpfError } from '../errors';
@@ -18,13 +19,15 @@ interface ElemAttr {
   flags?: number;
 }
 
+const F = BPF_ATTR.map_elem.fields;
+// value and next_key share one member; buffers[] indexes match native/commands.cc.
 const layout: AttrLayout<ElemAttr> = {
-  size: 32,
+  size: BPF_ATTR.map_elem.size,
   fields: {
-    mapFd: { offset: 0, kind: 'fd' },
-    key: { offset: 8, kind: 'ptr', buffer: 0 },
-    value: { offset: 16, kind: 'ptr', buffer: 1 },
-    flags: { offset: 24, kind: 'u64' },
+    mapFd: fd(F.map_fd),
+    key: ptr(F.key, 0),
+    value: ptr(F.value, 1),
+    flags: u64(F.flags),
   },
 };
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_MAP_FREEZE. */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 
 const layout: AttrLayout<{ mapFd: FdLike }> = {
-  size: 4,
-  fields: { mapFd: { offset: 0, kind: 'fd' } },
+  size: BPF_ATTR.map_elem.size,
+  fields: { mapFd: fd(BPF_ATTR.map_elem.fields.map_fd) },
 };
 
 /**

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** bpf_map_info decoding (BPF_OBJ_GET_INFO_BY_FD on a map fd). */
 import type { FdLike, OutTable } from './attr';
-import { decodeFields } from './attr';
+import { decodeFields, outName, outU32, outU64 } from './attr';
+import { BPF_MAP_INFO } from './abi.generated';
 import { objGetInfo } from './obj-info';
 
 /** What the kernel reports about a map. */
@@ -24,23 +25,21 @@ export interface MapInfo {
   mapExtra: bigint;
 }
 
-// sizeof(struct bpf_map_info) in Linux 6.18 (ends with hash@88, hash_size@96).
-const MAP_INFO_SIZE = 104;
-
+const F = BPF_MAP_INFO.fields;
 const table: OutTable<MapInfo> = {
-  type: { offset: 0, kind: 'u32' },
-  id: { offset: 4, kind: 'u32' },
-  keySize: { offset: 8, kind: 'u32' },
-  valueSize: { offset: 12, kind: 'u32' },
-  maxEntries: { offset: 16, kind: 'u32' },
-  mapFlags: { offset: 20, kind: 'u32' },
-  name: { offset: 24, kind: 'objName', size: 16 },
-  btfVmlinuxValueTypeId: { offset: 44, kind: 'u32' },
-  btfId: { offset: 64, kind: 'u32' },
-  btfKeyTypeId: { offset: 68, kind: 'u32' },
-  btfValueTypeId: { offset: 72, kind: 'u32' },
-  btfVmlinuxId: { offset: 76, kind: 'u32' },
-  mapExtra: { offset: 80, kind: 'u64' },
+  type: outU32(F.type),
+  id: outU32(F.id),
+  keySize: outU32(F.key_size),
+  valueSize: outU32(F.value_size),
+  maxEntries: outU32(F.max_entries),
+  mapFlags: outU32(F.map_flags),
+  name: outName(F.name),
+  btfVmlinuxValueTypeId: outU32(F.btf_vmlinux_value_type_id),
+  btfId: outU32(F.btf_id),
+  btfKeyTypeId: outU32(F.btf_key_type_id),
+  btfValueTypeId: outU32(F.btf_value_type_id),
+  btfVmlinuxId: outU32(F.btf_vmlinux_id),
+  mapExtra: outU64(F.map_extra),
 };
 
 /**
@@ -48,7 +47,7 @@ const table: OutTable<MapInfo> = {
  * @throws {BpfError} command BPF_OBJ_GET_INFO_BY_FD.
  */
 export function mapGetInfo(map: FdLike): MapInfo {
-  const info = Buffer.alloc(MAP_INFO_SIZE);
+  const info = Buffer.alloc(BPF_MAP_INFO.size);
   objGetInfo(map, info);
   return decodeFields(table, info);
 }

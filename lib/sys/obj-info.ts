@@ -5,7 +5,8 @@
  * the kernel; only BTF data/name Buffers can be attached (for BTF fds).
  */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr, getU32 } from './attr';
+import { encodeAttr, fd, getU32, ptr, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 
@@ -13,21 +14,17 @@ interface InfoAttr {
   bpfFd: FdLike;
   infoLen: number;
   info: Buffer;
-  /** bpf_btf_info.btf target (BTF fds only); native fills the pointer and btf_size. */
-  btfData?: Buffer;
-  /** bpf_btf_info.name target (BTF fds only); native fills the pointer and name_len. */
-  btfName?: Buffer;
 }
 
-// info is buffers[0]; the BTF data and name are buffers[1] and [2] (native/obj_info.cc).
+// info is buffers[0]. The BTF data and name Buffers are buffers[1] and [2]: native points
+// bpf_btf_info.btf/.name at them (native/obj_info.cc), so they have no attr member and
+// are passed beside the encoded attr rather than through the table.
 const layout: AttrLayout<InfoAttr> = {
-  size: 16,
+  size: BPF_ATTR.info.size,
   fields: {
-    bpfFd: { offset: 0, kind: 'fd' },
-    infoLen: { offset: 4, kind: 'u32' },
-    info: { offset: 8, kind: 'ptr', buffer: 0 },
-    btfData: { offset: 0, kind: 'ptr', buffer: 1 },
-    btfName: { offset: 0, kind: 'ptr', buffer: 2 },
+    bpfFd: fd(BPF_ATTR.info.fields.bpf_fd),
+    infoLen: u32(BPF_ATTR.info.fields.info_len),
+    info: ptr(BPF_ATTR.info.fields.info, 0),
   },
 };
 
@@ -43,16 +40,10 @@ export interface BtfInfoTargets {
  * @throws {BpfError} command BPF_OBJ_GET_INFO_BY_FD (EBADF for a non-BPF fd; ENOSPC for a
  *   BTF name Buffer that is too short).
  */
-export function objGetInfo(fd: FdLike, info: Buffer, targets: BtfInfoTargets = {}): number {
-  const enc = encodeAttr(BpfCmd.OBJ_GET_INFO_BY_FD, layout, {
-    bpfFd: fd,
-    infoLen: info.length,
-    info,
-    btfData: targets.data,
-    btfName: targets.name,
-  });
-  // The table's btfData/btfName entries are Buffer slots only: native places them inside
-  // the info struct, so their offset here is never written.
-  sysBpf(BpfCmd.OBJ_GET_INFO_BY_FD, enc);
+export function objGetInfo(target: FdLike, info: Buffer, targets: BtfInfoTargets = {}): number {
+  const enc = encodeAttr(BpfCmd.OBJ_GET_INFO_BY_FD, layout, { bpfFd: target, infoLen: info.length, info });
+  const buffers = [enc.buffers[0] ?? null, targets.data ?? null, targets.name ?? null];
+  while (buffers.length > 1 && buffers[buffers.length - 1] === null) buffers.pop();
+  sysBpf(BpfCmd.OBJ_GET_INFO_BY_FD, { attr: enc.attr, buffers });
   return getU32(enc.attr, layout.fields.infoLen.offset);
 }

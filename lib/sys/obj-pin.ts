@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_OBJ_PIN and BPF_OBJ_GET: pin an object in bpffs and open it again by path. */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd, str, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { Fd } from './fd';
 import { sysBpf } from './native';
@@ -13,11 +14,11 @@ interface PinAttr {
 }
 
 const layout: AttrLayout<PinAttr> = {
-  size: 16,
+  size: BPF_ATTR.obj.size,
   fields: {
-    pathname: { offset: 0, kind: 'str', buffer: 0 },
-    bpfFd: { offset: 8, kind: 'fd' },
-    fileFlags: { offset: 12, kind: 'u32' },
+    pathname: str(BPF_ATTR.obj.fields.pathname, 0),
+    bpfFd: fd(BPF_ATTR.obj.fields.bpf_fd),
+    fileFlags: u32(BPF_ATTR.obj.fields.file_flags),
   },
 };
 

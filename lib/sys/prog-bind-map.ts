@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** BPF_PROG_BIND_MAP. */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr } from './attr';
+import { encodeAttr, fd, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 
@@ -12,11 +13,11 @@ interface BindAttr {
 }
 
 const layout: AttrLayout<BindAttr> = {
-  size: 12,
+  size: BPF_ATTR.prog_bind_map.size,
   fields: {
-    progFd: { offset: 0, kind: 'fd' },
-    mapFd: { offset: 4, kind: 'fd' },
-    flags: { offset: 8, kind: 'u32' },
+    progFd: fd(BPF_ATTR.prog_bind_map.fields.prog_fd),
+    mapFd: fd(BPF_ATTR.prog_bind_map.fields.map_fd),
+    flags: u32(BPF_ATTR.prog_bind_map.fields.flags),
   },
 };
 

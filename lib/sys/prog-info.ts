@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** bpf_prog_info decoding (BPF_OBJ_GET_INFO_BY_FD on a program fd). */
 import type { FdLike, OutTable } from './attr';
-import { decodeFields } from './attr';
+import { decodeFields, outHex, outName, outU32, outU64 } from './attr';
+import { BPF_PROG_INFO } from './abi.generated';
 import { objGetInfo } from './obj-info';
 
 /** What the kernel reports about a program (scalar fields only; no arrays). */
@@ -26,24 +27,22 @@ export interface ProgInfo {
   runCnt: bigint;
 }
 
-// sizeof(struct bpf_prog_info) in Linux 6.18.
-const PROG_INFO_SIZE = 232;
-
+const F = BPF_PROG_INFO.fields;
 const table: OutTable<ProgInfo> = {
-  type: { offset: 0, kind: 'u32' },
-  id: { offset: 4, kind: 'u32' },
-  tag: { offset: 8, kind: 'hex', size: 8 },
-  jitedProgLen: { offset: 16, kind: 'u32' },
-  xlatedProgLen: { offset: 20, kind: 'u32' },
-  loadTime: { offset: 40, kind: 'u64' },
-  createdByUid: { offset: 48, kind: 'u32' },
-  name: { offset: 64, kind: 'objName', size: 16 },
-  btfId: { offset: 128, kind: 'u32' },
-  runTimeNs: { offset: 192, kind: 'u64' },
-  runCnt: { offset: 200, kind: 'u64' },
-  verifiedInsns: { offset: 216, kind: 'u32' },
-  attachBtfObjId: { offset: 220, kind: 'u32' },
-  attachBtfId: { offset: 224, kind: 'u32' },
+  type: outU32(F.type),
+  id: outU32(F.id),
+  tag: outHex(F.tag),
+  jitedProgLen: outU32(F.jited_prog_len),
+  xlatedProgLen: outU32(F.xlated_prog_len),
+  loadTime: outU64(F.load_time),
+  createdByUid: outU32(F.created_by_uid),
+  name: outName(F.name),
+  btfId: outU32(F.btf_id),
+  runTimeNs: outU64(F.run_time_ns),
+  runCnt: outU64(F.run_cnt),
+  verifiedInsns: outU32(F.verified_insns),
+  attachBtfObjId: outU32(F.attach_btf_obj_id),
+  attachBtfId: outU32(F.attach_btf_id),
 };
 
 /**
@@ -51,7 +50,7 @@ const table: OutTable<ProgInfo> = {
  * @throws {BpfError} command BPF_OBJ_GET_INFO_BY_FD.
  */
 export function progGetInfo(prog: FdLike): ProgInfo {
-  const info = Buffer.alloc(PROG_INFO_SIZE);
+  const info = Buffer.alloc(BPF_PROG_INFO.size);
   objGetInfo(prog, info);
   return decodeFields(table, info);
 }

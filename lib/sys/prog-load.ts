@@ -2,7 +2,8 @@
 /** BPF_PROG_LOAD, sync and on the libuv pool, with the verifier-log retry. */
 import { BpfError, isBpfError } from '../errors';
 import type { AttrLayout, EncodedAttr, FdLike } from './attr';
-import { encodeAttr, getU32 } from './attr';
+import { encodeAttr, fd, getU32, objName, ptr, str, u32 } from './attr';
+import { BPF_ATTR, BPF_FUNC_INFO, BPF_INSN, BPF_LINE_INFO } from './abi.generated';
 import { BpfCmd } from './constants';
 import { Fd } from './fd';
 import { sysBpf, sysBpfAsync } from './native';
@@ -74,38 +75,39 @@ interface ProgLoadWire {
   logTrueSize?: number;
 }
 
+const F = BPF_ATTR.prog_load.fields;
 // Buffer indexes match native/commands.cc: insns, license, log, func_info, line_info, fd_array.
 const layout: AttrLayout<ProgLoadWire> = {
-  size: 144,
+  size: BPF_ATTR.prog_load.size,
   fields: {
-    progType: { offset: 0, kind: 'u32' },
-    insnCnt: { offset: 4, kind: 'u32' },
-    insns: { offset: 8, kind: 'ptr', buffer: 0 },
-    license: { offset: 16, kind: 'str', buffer: 1 },
-    logLevel: { offset: 24, kind: 'u32' },
-    logSize: { offset: 28, kind: 'u32' },
-    logBuf: { offset: 32, kind: 'ptr', buffer: 2 },
-    kernVersion: { offset: 40, kind: 'u32' },
-    progFlags: { offset: 44, kind: 'u32' },
-    progName: { offset: 48, kind: 'objName' },
-    expectedAttachType: { offset: 68, kind: 'u32' },
-    progBtfFd: { offset: 72, kind: 'fd' },
-    funcInfoRecSize: { offset: 76, kind: 'u32' },
-    funcInfo: { offset: 80, kind: 'ptr', buffer: 3 },
-    funcInfoCnt: { offset: 88, kind: 'u32' },
-    lineInfoRecSize: { offset: 92, kind: 'u32' },
-    lineInfo: { offset: 96, kind: 'ptr', buffer: 4 },
-    lineInfoCnt: { offset: 104, kind: 'u32' },
-    attachBtfId: { offset: 108, kind: 'u32' },
-    attachBtfObjFd: { offset: 112, kind: 'fd' },
-    fdArray: { offset: 120, kind: 'ptr', buffer: 5 },
-    logTrueSize: { offset: 140, kind: 'u32' },
+    progType: u32(F.prog_type),
+    insnCnt: u32(F.insn_cnt),
+    insns: ptr(F.insns, 0),
+    license: str(F.license, 1),
+    logLevel: u32(F.log_level),
+    logSize: u32(F.log_size),
+    logBuf: ptr(F.log_buf, 2),
+    kernVersion: u32(F.kern_version),
+    progFlags: u32(F.prog_flags),
+    progName: objName(F.prog_name),
+    expectedAttachType: u32(F.expected_attach_type),
+    progBtfFd: fd(F.prog_btf_fd),
+    funcInfoRecSize: u32(F.func_info_rec_size),
+    funcInfo: ptr(F.func_info, 3),
+    funcInfoCnt: u32(F.func_info_cnt),
+    lineInfoRecSize: u32(F.line_info_rec_size),
+    lineInfo: ptr(F.line_info, 4),
+    lineInfoCnt: u32(F.line_info_cnt),
+    attachBtfId: u32(F.attach_btf_id),
+    attachBtfObjFd: fd(F.attach_btf_obj_fd),
+    fdArray: ptr(F.fd_array, 5),
+    logTrueSize: u32(F.log_true_size),
   },
 };
 
-const INSN_SIZE = 8;
-const FUNC_INFO_REC_SIZE = 8;
-const LINE_INFO_REC_SIZE = 16;
+const INSN_SIZE = BPF_INSN.size;
+const FUNC_INFO_REC_SIZE = BPF_FUNC_INFO.size;
+const LINE_INFO_REC_SIZE = BPF_LINE_INFO.size;
 
 function encode(attr: ProgLoadAttr, log: LogRequest | null): EncodedAttr {
   if (!Buffer.isBuffer(attr.insns) || attr.insns.length % INSN_SIZE !== 0) {
@@ -134,10 +136,10 @@ function encode(attr: ProgLoadAttr, log: LogRequest | null): EncodedAttr {
 
 /**
  * The attr {@link progLoad} passes to BPF_PROG_LOAD on its first attempt (no verifier log):
- * 144 bytes of union bpf_attr with pointer fields left zero, plus the Buffers the addon puts
- * there, indexed as native/commands.cc fills them: 0 insns@8, 1 license@16, 2 log_buf@32
- * (null: no log), 3 func_info@80, 4 line_info@96, 5 fd_array@120. For load plans and tests;
- * no syscall.
+ * the PROG_LOAD struct of union bpf_attr (BPF_ATTR.prog_load) with pointer fields left zero,
+ * plus the Buffers the addon puts there, indexed as native/commands.cc fills them:
+ * 0 insns, 1 license, 2 log_buf (null: no log), 3 func_info, 4 line_info, 5 fd_array.
+ * For load plans and tests; no syscall.
  * @throws {BpfError} EINVAL for insns that are not whole instructions or a bad field value.
  */
 export function encodeProgLoadAttr(attr: ProgLoadAttr): EncodedAttr {

@@ -6,7 +6,8 @@
  * from ctx_in's first u64 (native/prog_test_run.cc): pass that state as `state`.
  */
 import type { AttrLayout, FdLike } from './attr';
-import { encodeAttr, getU32 } from './attr';
+import { encodeAttr, fd, getU32, ptr, u32 } from './attr';
+import { BPF_ATTR } from './abi.generated';
 import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 
@@ -63,27 +64,23 @@ interface TestRunWire {
 
 // Buffer indices 0-3 match native/checks.h kTestRunDataIn..kTestRunCtxOut; 4 is the state.
 const STATE_BUFFER = 4;
-const OFF_RETVAL = 4;
-const OFF_DATA_SIZE_OUT = 12;
-const OFF_DURATION = 36;
-const OFF_CTX_SIZE_OUT = 44;
-
+const F = BPF_ATTR.test.fields;
 const layout: AttrLayout<TestRunWire> = {
-  size: 76,
+  size: BPF_ATTR.test.size,
   fields: {
-    progFd: { offset: 0, kind: 'fd' },
-    dataSizeIn: { offset: 8, kind: 'u32' },
-    dataSizeOut: { offset: OFF_DATA_SIZE_OUT, kind: 'u32' },
-    dataIn: { offset: 16, kind: 'ptr', buffer: 0 },
-    dataOut: { offset: 24, kind: 'ptr', buffer: 1 },
-    repeat: { offset: 32, kind: 'u32' },
-    ctxSizeIn: { offset: 40, kind: 'u32' },
-    ctxSizeOut: { offset: OFF_CTX_SIZE_OUT, kind: 'u32' },
-    ctxIn: { offset: 48, kind: 'ptr', buffer: 2 },
-    ctxOut: { offset: 56, kind: 'ptr', buffer: 3 },
-    flags: { offset: 64, kind: 'u32' },
-    cpu: { offset: 68, kind: 'u32' },
-    batchSize: { offset: 72, kind: 'u32' },
+    progFd: fd(F.prog_fd),
+    dataSizeIn: u32(F.data_size_in),
+    dataSizeOut: u32(F.data_size_out),
+    dataIn: ptr(F.data_in, 0),
+    dataOut: ptr(F.data_out, 1),
+    repeat: u32(F.repeat),
+    ctxSizeIn: u32(F.ctx_size_in),
+    ctxSizeOut: u32(F.ctx_size_out),
+    ctxIn: ptr(F.ctx_in, 2),
+    ctxOut: ptr(F.ctx_out, 3),
+    flags: u32(F.flags),
+    cpu: u32(F.cpu),
+    batchSize: u32(F.batch_size),
   },
 };
 
@@ -114,9 +111,9 @@ export function progTestRun(attr: ProgTestRunAttr): ProgTestRunResult {
   const enc = encodeProgTestRunAttr(attr);
   sysBpf(BpfCmd.PROG_TEST_RUN, enc);
   return {
-    retval: getU32(enc.attr, OFF_RETVAL),
-    duration: getU32(enc.attr, OFF_DURATION),
-    dataSizeOut: getU32(enc.attr, OFF_DATA_SIZE_OUT),
-    ctxSizeOut: getU32(enc.attr, OFF_CTX_SIZE_OUT),
+    retval: getU32(enc.attr, F.retval.offset),
+    duration: getU32(enc.attr, F.duration.offset),
+    dataSizeOut: getU32(enc.attr, F.data_size_out.offset),
+    ctxSizeOut: getU32(enc.attr, F.ctx_size_out.offset),
   };
 }

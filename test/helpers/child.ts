@@ -4,8 +4,9 @@
  * `send(tag, data)` printing one `tag JSON` line the parent can wait for.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { assertDistFresh } from './dist-fresh';
 
 export const DIST = join(__dirname, '..', '..', 'dist');
 
@@ -15,12 +16,7 @@ export function assertDistBuilt(): void {
   if (!existsSync(join(DIST, 'object', 'pinned-link.js')) || !bundles.every((b) => existsSync(b))) {
     throw new Error('dist/ is missing: run `npm run build:ts` (tsc + scripts/build-bundles.js) before these tests');
   }
-  // The bundles are what children run: one older than a source file would test old code.
-  const built = Math.min(...bundles.map((b) => statSync(b).mtimeMs));
-  const lib = join(DIST, '..', 'lib');
-  const stale = readdirSync(lib, { recursive: true }).map(String)
-    .find((f) => f.endsWith('.ts') && statSync(join(lib, f)).mtimeMs > built);
-  if (stale !== undefined) throw new Error(`dist/ is stale (lib/${stale} is newer): run \`npm run build:ts\``);
+  assertDistFresh();
 }
 
 export interface ChildExit {

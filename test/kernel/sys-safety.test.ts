@@ -3,6 +3,7 @@
  * the attr bytes and Buffers say, the kernel must never be handed memory outside a Buffer.
  * Refusals carry `preflight: true`; everything else came from the kernel.
  */
+import { BPF_ATTR } from '../../lib/sys/abi.generated';
 import { BpfMapType, BpfProgType, Fd, mapCreate, mapLookupElem, nativeAddon, progLoad } from '../../lib/sys';
 import { describeKernel, openFdCount } from '../helpers/kernel';
 import { kernelAtLeast } from '../helpers/features';
@@ -125,7 +126,8 @@ describeKernel('native pointer checks', () => {
     for (const cmd of [CMD.PROG_ATTACH, CMD.ENABLE_STATS, 37, 99, 0xffff_ffff]) {
       refused(raw(cmd, Buffer.alloc(16), []), 'EINVAL', /not supported/);
     }
-    refused(raw(CMD.MAP_CREATE, Buffer.alloc(93), []), 'E2BIG');
+    // Each command takes at most its own struct of union bpf_attr (sizeof, padding included).
+    refused(raw(CMD.MAP_CREATE, Buffer.alloc(BPF_ATTR.map_create.size + 1), []), 'E2BIG');
     refused(raw(CMD.PROG_LOAD, Buffer.alloc(169), []), 'E2BIG');
     refused(raw(CMD.MAP_CREATE, attrOf(92, { 0: 2 }), [Buffer.alloc(8)]), 'EINVAL', /buffers\[0\] is not used/);
     refused(raw(CMD.OBJ_PIN, attrOf(20, {}), [Buffer.from('/sys/fs/bpf/x')]), 'EINVAL', /NUL/);

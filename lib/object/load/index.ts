@@ -3,11 +3,7 @@ import { BpfError } from '../../errors';
 import type { BtfFeatures } from '../../btf';
 import { loaderBtfFeatures } from '../../features';
 import { buildStructOpsValue } from '../../struct-ops/plan';
-import { Fd, btfLoadAsync, progBindMap } from '../../sys';
-import type { BpfMap } from '../map';
-import type { BpfProgram } from '../program';
-import type { ObjectSpec } from '../spec';
-import type { StructOpsMap } from '../struct-ops-map';
+import { btfLoadAsync, progBindMap } from '../../sys';
 import { mapCreateRequests, progLoadRequests, type LoadFds } from './attrs';
 import type { KernelBtfs } from './kernel-btfs';
 import { createMaps } from './maps';
@@ -15,16 +11,8 @@ import { prepareLoad } from './prepare';
 import { loadPrograms } from './programs';
 import { associateStructOps } from './assoc';
 
-/** The object's parts that load() fills in; owned (and closed on failure) by BpfObject. */
-export interface LoadTarget {
-  spec: ObjectSpec;
-  programs: Map<string, BpfProgram>;
-  maps: Map<string, BpfMap>;
-  structOps: Map<string, StructOpsMap>;
-  warnings: string[];
-  /** Takes ownership of fds that belong to no map or program (the object BTF). */
-  own(fd: Fd): void;
-}
+export type { LoadTarget } from './target';
+import type { LoadTarget } from './target';
 
 /** Options of {@link loadObject}. */
 export interface LoadObjectOptions {

@@ -7,7 +7,7 @@ import type { BpfMap } from '../map';
 import type { MapSpec } from '../spec';
 import { type MapCreateRequest, plainMapAttr } from './attrs';
 import { buildKconfigValue } from './kconfig';
-import type { LoadTarget } from './index';
+import type { LoadTarget } from './target';
 
 const KEY0 = Buffer.alloc(4);
 

@@ -44,8 +44,8 @@ export interface PlannedProgLoad {
   /** The union bpf_attr bytes; pointer fields are zero here (the addon fills them in). */
   bytes: Buffer;
   /**
-   * What the pointer fields point at, as the addon fills them: 0 insns@8, 1 license@16,
-   * 2 log_buf@32 (null), 3 func_info@80, 4 line_info@96, 5 fd_array@120.
+   * What the pointer fields point at, in the addon's buffer order: 0 insns, 1 license,
+   * 2 log_buf (null), 3 func_info, 4 line_info, 5 fd_array (see encodeProgLoadAttr).
    */
   buffers: readonly (Buffer | null)[];
 }

@@ -15,7 +15,7 @@ describe('lib/sys attr encoders (the bytes bpf() receives)', () => {
       mapIfindex: 9, btfFd: 10, btfKeyTypeId: 11, btfValueTypeId: 12, btfVmlinuxValueTypeId: 13, mapExtra: 14n,
       valueTypeBtfObjFd: 15,
     });
-    expect(b.length).toBe(76);
+    expect(b.length).toBe(96); // the whole MAP_CREATE struct of Linux 6.18
     expect([0, 4, 8, 12, 16, 20, 24].map((o) => u32(b, o))).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(b.toString('latin1', 28, 44)).toBe('eight'.padEnd(16, '\0'));
     expect([44, 48, 52, 56, 60].map((o) => u32(b, o))).toEqual([9, 10, 11, 12, 13]);
@@ -34,7 +34,7 @@ describe('lib/sys attr encoders (the bytes bpf() receives)', () => {
       progType: BpfProgType.STRUCT_OPS, insns, license: 'GPL', progFlags: 0x10, progName: 'p', expectedAttachType: 3,
       progBtfFd: 20, funcInfo, lineInfo, attachBtfId: 21, attachBtfObjFd: 22, fdArray, kernVersion: 23,
     });
-    expect(attr.length).toBe(144);
+    expect(attr.length).toBe(168); // the whole PROG_LOAD struct of Linux 6.18
     expect([0, 4, 40, 44, 68, 72, 76, 88, 92, 104, 108, 112].map((o) => u32(attr, o)))
       .toEqual([BpfProgType.STRUCT_OPS, 2, 23, 0x10, 3, 20, 8, 1, 16, 2, 21, 22]);
     expect(attr.toString('latin1', 48, 50)).toBe('p\0');

@@ -12,7 +12,7 @@ describe('encodeProgTestRunAttr', () => {
       progFd: 7, dataIn, dataOut, ctxIn, ctxOut, repeat: 5, flags: 1, cpu: 3, batchSize: 9, state,
     });
     const a = enc.attr;
-    expect(a.length).toBe(76);
+    expect(a.length).toBe(80); // sizeof the test struct of union bpf_attr (padding included)
     expect(a.readUInt32LE(0)).toBe(7);
     expect(a.readUInt32LE(4)).toBe(0); // retval (out)
     expect(a.readUInt32LE(8)).toBe(14); // data_size_in

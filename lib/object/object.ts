@@ -168,7 +168,7 @@ export class BpfObject {
     if (map.spec.kind === 'kconfig') {
       return buildKconfigValue(this.spec.btf, this.spec.externs, map.spec.valueSize, this.name);
     }
-    return map.spec.initialData ?? Buffer.alloc(map.spec.valueSize);
+    return map.initialData ?? Buffer.alloc(map.valueSize);
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { probeAssocStructOps } from '../../features';
 import { BpfProgType } from '../../sys';
-import type { LoadTarget } from './index';
+import type { LoadTarget } from './target';
 
 export function associateStructOps(t: LoadTarget, object: string): void {
   const maps = [...t.structOps.values()].filter((m) => m.loaded);

@@ -5,6 +5,7 @@
  */
 import { release } from 'node:os';
 import { BpfError, BpfObject, STRUCT_OPS_LINK_HINT, openObject, probeStructOpsLink } from '../../lib';
+import { BtfKind, loadKernelBtf, type BtfComposite, type BtfFunc, type BtfFuncProto } from '../../lib/btf';
 import { fixture } from './fixtures';
 import { describeKernel, kernelAvailable, openFdCount } from './kernel';
 
@@ -83,4 +84,23 @@ export function describeWithLinks(name: string, fn: () => void): void {
   describeKernel(name, () => {
     test(refusedName('the suite needs struct_ops links'), () => expectLinkMapRefused());
   });
+}
+
+/**
+ * True when the running kernel marks `member`'s first argument of struct_ops type `ops`
+ * nullable: its cfi stub (`<ops>__<member>`, e.g. bpf_dummy_ops__test_1) names the
+ * parameter `...__nullable` (Linux 6.10+), so the verifier refuses an unchecked read.
+ */
+export function kernelArgNullable(ops: string, member: string): boolean {
+  const btf = loadKernelBtf();
+  const stub = btf.findByName(`${ops}__${member}`, BtfKind.FUNC) as BtfFunc | undefined;
+  if (!stub) return false;
+  const proto = btf.typeById(stub.type) as BtfFuncProto;
+  return proto.params[0]?.name.endsWith('__nullable') ?? false;
+}
+
+/** True when the running kernel's `struct NAME` has a member called `member`. */
+export function kernelStructHasMember(name: string, member: string): boolean {
+  const t = loadKernelBtf().findByName(name, BtfKind.STRUCT) as BtfComposite | undefined;
+  return t?.members.some((m) => m.name === member) ?? false;
 }

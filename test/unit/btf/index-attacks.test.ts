@@ -17,6 +17,8 @@ import { IndexedTable } from '../../../lib/btf/indexed';
 import { parseVmlinux } from '../../../lib/btf/kernel';
 import { recordWords } from '../../../lib/btf/type-table';
 import { synthetic } from './synthetic';
+// nobody cannot enter a clone below a private directory: it runs a staged copy of dist/.
+import { unprivilegedRoot } from '../../helpers/child-unprivileged';
 
 const BOOT = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 // Word indexes of the index file's header (see vmlinux-index.ts).
@@ -166,9 +168,9 @@ describe('vmlinux index cache under attack', () => {
     const cache: IndexCacheOptions = { dir: join(dir, 'cache'), bootId: BOOT };
     parseVmlinux(file, cache);
     const script = `
-      const { parseVmlinux } = require(${JSON.stringify(join(__dirname, '../../../dist/btf/kernel.js'))});
-      const { canStore } = require(${JSON.stringify(join(__dirname, '../../../dist/btf/index-cache.js'))});
-      const { IndexedTable } = require(${JSON.stringify(join(__dirname, '../../../dist/btf/indexed.js'))});
+      const { parseVmlinux } = require(${JSON.stringify(join(unprivilegedRoot(), 'dist/btf/kernel.js'))});
+      const { canStore } = require(${JSON.stringify(join(unprivilegedRoot(), 'dist/btf/index-cache.js'))});
+      const { IndexedTable } = require(${JSON.stringify(join(unprivilegedRoot(), 'dist/btf/indexed.js'))});
       const cache = ${JSON.stringify(cache)};
       const btf = parseVmlinux(${JSON.stringify(file)}, cache);
       console.log(JSON.stringify({ indexed: btf.table instanceof IndexedTable, canStore: canStore(cache), id: btf.findByName('ops', 'struct')?.id }));`;

@@ -6,5 +6,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // Kernel tests share global kernel state (TCP CC names, bpffs); run files one at a time.
   maxWorkers: 1,
+  // --json reports survive a failed assertion on a bigint (see the file).
+  globalSetup: '<rootDir>/test/helpers/report-bigint.js',
   testTimeout: 60000,
 };

@@ -14,9 +14,13 @@
 // files, and modules run as separate processes (dist/cli/traffic.js).
 const { build } = require('esbuild');
 const { readdirSync, writeFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { join, resolve } = require('node:path');
 
 const ROOT = join(__dirname, '..');
+// --outdir DIR: where the bundles go (default dist/). scripts/vm/rootfs.sh builds the VM's
+// copy of the package in another directory and bundles it there.
+const outArg = process.argv.indexOf('--outdir');
+const OUT = outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1]) : join(ROOT, 'dist');
 const common = {
   bundle: true,
   platform: 'node',
@@ -51,9 +55,9 @@ const lazyCommands = {
 };
 
 Promise.all([
-  build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/bundle/index.js' }).then(() =>
-    writeFileSync(join(ROOT, 'dist', 'index.js'), "'use strict';\n// The library bundle (scripts/build-bundles.js).\nmodule.exports = require('./bundle/index.js');\n")),
-  build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: 'dist/cli/main.js', plugins: [lazyCommands] }),
+  build({ ...common, entryPoints: ['lib/index.ts'], outfile: join(OUT, 'bundle', 'index.js') }).then(() =>
+    writeFileSync(join(OUT, 'index.js'), "'use strict';\n// The library bundle (scripts/build-bundles.js).\nmodule.exports = require('./bundle/index.js');\n")),
+  build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: join(OUT, 'cli', 'main.js'), plugins: [lazyCommands] }),
   // A command bundle: the command and the CLI's runCli, which lib/cli/main.ts calls.
   ...commands.map((name) =>
     build({
@@ -64,7 +68,7 @@ Promise.all([
         sourcefile: `command-${name}.ts`,
         loader: 'ts',
       },
-      outfile: `dist/cli/command-${name}.js`,
+      outfile: join(OUT, 'cli', `command-${name}.js`),
       plugins: [lazyCommands],
     }),
   ),

@@ -103,6 +103,8 @@ stage_app() {
     --declaration false --sourceMap false --incremental false) || die "tsc (lib + test) failed"
   (cd "$repo" && "$tsc" -p tsconfig.build.json --outDir "$app/dist" --noCheck \
     --declaration false --sourceMap false --incremental false) || die "tsc (dist) failed"
+  # The same esbuild bundles as `npm run build:ts` (the CLI and child-process tests need them).
+  (cd "$repo" && node scripts/build-bundles.js --outdir "$app/dist") || die "scripts/build-bundles.js failed"
   [ -d "$app/test/kernel" ] || die "tsc produced no test/kernel in $app"
   cp "$addon" "$app/build/Release/struct_ops.node"
   local d

@@ -6,7 +6,7 @@
 # arm64 nodejs is 18, below this project's engines field). Sourced after common.sh.
 
 # Packages whose programs the VM runs; their library dependencies are added recursively.
-ARM64_PACKAGES=(busybox-static bpftool iproute2 util-linux libc6 libstdc++6 libgcc-s1)
+ARM64_PACKAGES=(busybox-static bpftool iproute2 util-linux strace libc6 libstdc++6 libgcc-s1)
 
 # deb_lib_closure ARCH PKG...: PKG plus, recursively, every dependency that is a library
 # package (lib*, zlib1g). Tools' other dependencies (debconf, perl...) are not needed to run them.

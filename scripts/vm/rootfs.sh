@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Builds the VM's initramfs as three concatenated newc cpio archives (the kernel unpacks
-# them in order): base (busybox, node, bpftool, iproute2, setpriv and their libraries),
+# them in order): base (busybox, node, bpftool, iproute2, setpriv, strace and their libraries),
 # app (the built project and its kernel tests) and kernel (modules and config of one
 # kernel). Uncompressed on purpose: under TCG, unpacking gzip costs more than copying.
 # Sourced after common.sh.
@@ -72,7 +72,8 @@ stage_base() {
   install_elf "$sysroot" "$trip" "$node" "$out" usr/local/bin/node
   strip_copy "$out/usr/local/bin/node"
   local tool dir src
-  for tool in bpftool ip tc setpriv; do
+  # strace: the one-syscall-per-operation test counts bpf() calls with `strace -c`.
+  for tool in bpftool ip tc setpriv strace; do
     src=""
     # A regular file, not a symlink: links in SYSROOT may point at host paths.
     for dir in usr/sbin usr/bin sbin bin; do

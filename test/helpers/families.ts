@@ -111,3 +111,9 @@ export function evidence(family: Family, text: string): void {
   if (process.env.STRUCT_OPS_VM_FAMILIES === undefined) return;
   process.stdout.write(`\n@@vmtest note evidence ${family}: ${text.replace(/\s*\n\s*/g, ' | ')}\n`);
 }
+
+/** What `struct-ops inspect --json` prints (bpftool-style snake_case keys), as far as tests read it. */
+export interface InspectJson {
+  issues: { severity: string; message: string }[];
+  struct_ops: { name: string; kernel_type: string; link: boolean; kernel: { module: string } }[];
+}

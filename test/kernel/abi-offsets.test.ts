@@ -46,13 +46,37 @@ function startBits(m: Member): number {
   return 'offset' in m ? m.offset * 8 : m.bitOffset;
 }
 
+function endBits(m: Member): number {
+  return 'offset' in m ? (m.offset + m.size) * 8 : m.bitOffset + m.bitSize;
+}
+
+/**
+ * Differences that would break a command on the running kernel. A member both layouts have
+ * must agree in place and size; only a struct or union member (one with members of its own,
+ * e.g. bpf_link_info.raw_tracepoint gaining `cookie`) may differ in size, as UAPI aggregates
+ * grow at their end. A member the kernel lacks (the kernel is older) must not take bytes the
+ * kernel uses for something else: it lies past the kernel's struct, in its padding, or on a
+ * member the generated layout overlaps as well (a union arm the kernel does not have yet).
+ */
 function compare(what: string, generated: Layout, live: { size: number; fields: Map<string, Member> }): string[] {
   const problems: string[] = [];
+  const aggregate = (fields: Iterable<string>, name: string) => [...fields].some((f) => f.startsWith(`${name}.`));
   for (const [name, member] of Object.entries(generated.fields)) {
     const have = live.fields.get(name);
     if (have === undefined) {
-      if (startBits(member) < live.size * 8) problems.push(`${what}.${name}: missing inside the kernel's ${live.size} bytes`);
-    } else if (JSON.stringify(have) !== JSON.stringify(member)) {
+      const [s, e] = [startBits(member), endBits(member)];
+      for (const [liveName, liveMember] of live.fields) {
+        const overlaps = startBits(liveMember) < e && s < endBits(liveMember);
+        if (!overlaps || liveName === name || name.startsWith(`${liveName}.`)) continue;
+        if (!(liveName in generated.fields)) {
+          problems.push(`${what}.${name}: takes bits ${s}-${e} where the kernel has ${liveName}, which the generated layout lacks`);
+        }
+      }
+      continue;
+    }
+    const sameStart = startBits(have) === startBits(member);
+    const sameSize = JSON.stringify(have) === JSON.stringify(member);
+    if (!sameStart || (!sameSize && !(aggregate(Object.keys(generated.fields), name) && aggregate(live.fields.keys(), name)))) {
       problems.push(`${what}.${name}: generated ${JSON.stringify(member)}, kernel ${JSON.stringify(have)}`);
     }
   }

@@ -8,12 +8,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { BpfLink, BpfObject, KernelBtfs, listStructOpsTypes, openObject } from '../../../lib';
-import type { InspectReport, StructOpsTypeInfo } from '../../../lib';
+import type { StructOpsTypeInfo } from '../../../lib';
 import { cli } from '../../helpers/child-cli';
 import { btfGetInfo } from '../../../lib/sys';
 import { bpftoolJson } from '../../helpers/bpftool';
 import {
   TEST_MODULE, TEST_MODULE_PATH, TEST_MODULE_TYPE, describeFamily, evidence, familyFixture, loadedModules, pollUntil,
+  type InspectJson,
 } from '../../helpers/families';
 
 const TRIGGER = `/sys/kernel/debug/${TEST_MODULE}/trigger`;
@@ -60,9 +61,10 @@ describeFamily('module', 'struct_ops type of a kernel module (test/kmod)', () =>
     expect(listed).toMatchObject({ name: TEST_MODULE_TYPE, module: TEST_MODULE });
     expect(listed.members.map((m) => m.declaration)).toEqual(['int (*compute)(int x)', 'void (*observe)(u64 v)', 'char name[16]']);
     expect(cli(['types']).stdout).toMatch(new RegExp(`^${TEST_MODULE_TYPE}\\s+${TEST_MODULE}\\s`, 'm'));
-    const report = JSON.parse(cli(['inspect', familyFixture('kmod_ops'), '--json']).stdout) as InspectReport;
+    const report = JSON.parse(cli(['inspect', familyFixture('kmod_ops'), '--json']).stdout) as InspectJson;
     expect(report.issues.filter((i) => i.severity === 'error')).toEqual([]);
-    expect(report.structOps[0]).toMatchObject({ name: 'so10b_kmod', kernelType: TEST_MODULE_TYPE, kernel: { module: TEST_MODULE } });
+    // The CLI's JSON uses bpftool's snake_case keys.
+    expect(report.struct_ops[0]).toMatchObject({ name: 'so10b_kmod', kernel_type: TEST_MODULE_TYPE, kernel: { module: TEST_MODULE } });
   });
 
   test('registers against the module type: map value type in the module BTF (bpftool agrees), kfunc through fd_array, trigger runs our programs; rmmod refused until unregistered', async () => {

@@ -5,9 +5,9 @@
  * family fixture inspects clean against it. (Module types: test/kernel/families/kmod.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
-import type { InspectReport, StructOpsTypeInfo } from '../../../lib';
+import type { StructOpsTypeInfo } from '../../../lib';
 import { cli } from '../../helpers/child-cli';
-import { describeFamily, familyFixture } from '../../helpers/families';
+import { describeFamily, familyFixture, type InspectJson } from '../../helpers/families';
 
 /** struct_ops types in vmlinux BTF per bpftool: STRUCT bpf_struct_ops_T whose `data` member is STRUCT T. */
 function bpftoolStructOpsTypes(): string[] {
@@ -57,10 +57,11 @@ describeFamily('sched_ext_ops', 'struct-ops types / inspect on a kernel with eve
     ['hid_mouse', 'so10b_hid', 'hid_bpf_ops'],
   ])('inspect %s: %s implements %s of vmlinux, no errors', (file, map, type) => {
     const r = cli(['inspect', familyFixture(file), '--json']);
-    const report = JSON.parse(r.stdout) as InspectReport;
+    const report = JSON.parse(r.stdout) as InspectJson;
     expect(report.issues.filter((i) => i.severity === 'error')).toEqual([]);
     expect(r.code).toBe(0);
-    const ops = report.structOps.find((s) => s.name === map)!;
-    expect(ops).toMatchObject({ kernelType: type, link: true, kernel: { module: 'vmlinux' } });
+    // The CLI's JSON uses bpftool's snake_case keys.
+    const ops = report.struct_ops.find((s) => s.name === map)!;
+    expect(ops).toMatchObject({ kernel_type: type, link: true, kernel: { module: 'vmlinux' } });
   });
 });

@@ -174,7 +174,9 @@ describe('vmlinux index cache under attack', () => {
       const cache = ${JSON.stringify(cache)};
       const btf = parseVmlinux(${JSON.stringify(file)}, cache);
       console.log(JSON.stringify({ indexed: btf.table instanceof IndexedTable, canStore: canStore(cache), id: btf.findByName('ops', 'struct')?.id }));`;
-    const out = spawnSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
+    // cwd '/': Node 22+ reads the package.json nearest the cwd for -e, and nobody cannot
+    // reach a clone inside a 0700 directory.
+    const out = spawnSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8', cwd: '/' });
     expect(out.stderr).toBe('');
     expect(JSON.parse(out.stdout)).toEqual({ indexed: true, canStore: false, id: syn.names.get('ops')![0].id });
   });
@@ -197,7 +199,7 @@ describe('vmlinux index cache under attack', () => {
         try { fs.unlinkSync(d); } catch {}
       }
       console.log('done');`;
-    const child = spawn('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', process.execPath, '-e', swapper], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', process.execPath, '-e', swapper], { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
     let finished = false;
     const done = new Promise<string>((resolve) => {
       let out = '';

@@ -492,6 +492,8 @@ describeKernel('maps (s11_maps fixture)', () => {
           const { openObject } = require(${JSON.stringify(dist)});
           (async () => {
             const obj = await openObject(${JSON.stringify(FIXTURE)});
+            // As in beforeAll: a kernel without struct_ops links (6.1) loads the rest.
+            if (${!hasStructOpsLinks()}) for (const m of obj.structOps.values()) if (m.isLink) m.autocreate = false;
             await obj.load();
             const flows = obj.maps.get('s11_flows'), pc = obj.maps.get('s11_pcpu');
             flows.lookup(Buffer.alloc(8)); pc.lookup(0);
@@ -499,7 +501,7 @@ describeKernel('maps (s11_maps fixture)', () => {
             obj.close();
           })();`;
         const r = spawnSync('strace', ['-f', '-c', '-e', 'trace=bpf', process.execPath, '-e', script], { encoding: 'utf8' });
-        expect(r.status).toBe(0);
+        expect({ status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ status: 0, stderr: '' });
         const row = r.stderr.split('\n').find((l) => /\sbpf$/.test(l.trim()));
         expect(row).toBeDefined();
         // % time, seconds, usecs/call, calls, [errors], syscall

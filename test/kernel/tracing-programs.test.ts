@@ -1,10 +1,10 @@
 /**
  * The other programs of a struct_ops object: fentry/fexit/tp_btf/raw_tp/tracepoint/syscall
  * programs load, attach through links owned by the object where asked, and syscall
- * programs run from user space. BPF_PROG_ASSOC_STRUCT_OPS is probed (6.18 has none).
+ * programs run from user space. BPF_PROG_ASSOC_STRUCT_OPS is probed (new in 6.19; 6.18 has none).
  */
 import { execFileSync } from 'node:child_process';
-import { openObject, type BpfObject } from '../../lib';
+import { openObject, type BpfLink, type BpfObject } from '../../lib';
 import { probeAssocStructOps } from '../../lib/features';
 import { describeKernel } from '../helpers/kernel';
 import { fixture } from '../helpers/fixtures';
@@ -73,12 +73,38 @@ describeKernel('tracing and syscall programs of a struct_ops object', () => {
     expect(linkIds()).not.toContain(id);
   });
 
-  test('BPF_PROG_ASSOC_STRUCT_OPS: 6.18 has no such command, load did not associate, the explicit call says why', () => {
-    expect(probeAssocStructOps()).toBe(false);
-    expect(() => prog('s10a_init').associateStructOps(obj.structOps.get('s10a_tracing')!)).toThrow(expect.objectContaining({
-      code: 'EINVAL', command: 'BPF_PROG_ASSOC_STRUCT_OPS', hint: expect.stringContaining('6.19'),
-    }));
-  });
+  // The command is new in Linux 6.19: the kernel's answer to the probe picks the test (a
+  // probe refused for want of privileges leaves the suite to describeKernel's verdict).
+  let hasAssoc = false;
+  try { hasAssoc = probeAssocStructOps(); } catch { /* not root: the suite does not run */ }
+  if (!hasAssoc) {
+    test('BPF_PROG_ASSOC_STRUCT_OPS: a kernel without the command (6.18 and older): load did not associate, the explicit call says why', () => {
+      expect(() => prog('s10a_init').associateStructOps(obj.structOps.get('s10a_tracing')!)).toThrow(expect.objectContaining({
+        code: 'EINVAL', command: 'BPF_PROG_ASSOC_STRUCT_OPS', hint: expect.stringContaining('6.19'),
+      }));
+    });
+  } else {
+    test('BPF_PROG_ASSOC_STRUCT_OPS (6.19+): load associated the non-struct_ops programs with the object\'s map; struct_ops programs are refused', async () => {
+      const own = obj.structOps.get('s10a_tracing')!;
+      expect(obj.warnings.filter((w) => /not associated/.test(w))).toEqual([]);
+      // Associated at load: another object's map is refused (EBUSY), the same map again accepted.
+      const other = await openObject(fixture('s10a_tracing'));
+      try {
+        await other.load();
+        for (const name of ['s10a_init', 's10a_tp_btf']) {
+          expect(() => prog(name).associateStructOps(other.structOps.get('s10a_tracing')!)).toThrow(expect.objectContaining({
+            code: 'EBUSY', command: 'BPF_PROG_ASSOC_STRUCT_OPS', program: name,
+          }));
+          expect(() => prog(name).associateStructOps(own)).not.toThrow();
+        }
+      } finally {
+        other.close();
+      }
+      expect(() => prog('s10a_trace_test_1').associateStructOps(own)).toThrow(expect.objectContaining({
+        code: 'EINVAL', command: 'BPF_PROG_ASSOC_STRUCT_OPS', hint: expect.stringContaining('only non-struct_ops'),
+      }));
+    });
+  }
 
   test('a tracing target the kernel lacks is an ENOENT naming the program, before any kernel object', async () => {
     const { readFileSync } = await import('node:fs');
@@ -142,7 +168,18 @@ describeKernel('fentry/fexit programs', () => {
         return;
       }
       await obj.load();
-      const fentry = obj.programs.get('s10a_fentry')!.attach();
+      const before = linkIds();
+      let fentry: BpfLink;
+      try {
+        fentry = obj.programs.get('s10a_fentry')!.attach();
+      } catch (err) {
+        // Kernels that load trampolines but cannot attach them to kernel functions (arm64
+        // before 6.4 has no ftrace direct calls): the kernel's ENOTSUPP, named, no link left.
+        expect(err).toMatchObject({ code: 'ENOTSUPP', command: 'BPF_LINK_CREATE', program: 's10a_fentry' });
+        expect(linkIds()).toEqual(before);
+        console.warn(`this kernel (${process.arch}) refuses fentry links with ENOTSUPP; counts not exercised here`);
+        return;
+      }
       const fexit = obj.programs.get('s10a_fexit')!.attach();
       try {
         expect(linkIds()).toEqual(expect.arrayContaining([fentry.id, fexit.id]));

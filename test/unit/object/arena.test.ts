@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { BpfError } from '../../../lib/errors';
 import { loadObjectSpec, openObject, type InsnRelocation } from '../../../lib/object';
 import { arenaGlobalsOffset } from '../../../lib/object/open/arena';
+import { ARENA_HINT, arenaUnsupported, decideArena } from '../../../lib/features';
 import { BpfMapType, pageSizeFromAuxv, systemPageSize } from '../../../lib/sys';
 import { ARENA_FIXTURE, ARENA_GLOBALS_SIZE, ARENA_PAGES, ARENA_VARS, patchArenaDef } from '../../helpers/arena';
 
@@ -114,5 +115,21 @@ describe('refusals', () => {
     // 4 pages of 8 bytes = 32 < round_up(44, 8) = 48.
     expect(() => loadObjectSpec(bytes, 'x.bpf.o', { pageSize: 8 })).toThrow(BpfError);
     expect(() => loadObjectSpec(bytes, 'x.bpf.o', { pageSize: 16 })).not.toThrow();
+  });
+});
+
+describe('arena feature probe decision', () => {
+  test('a created arena means support; EINVAL (unknown type, < 6.9) and EOPNOTSUPP (no JIT) mean none', () => {
+    expect(decideArena('created')).toBe(true);
+    expect(decideArena('EINVAL')).toBe(false);
+    expect(decideArena('EOPNOTSUPP')).toBe(false);
+    expect(() => decideArena('EPERM')).toThrow(/unexpected EPERM/);
+  });
+
+  test('the refusal names the map, the first kernel and the hint', () => {
+    expect(arenaUnsupported('arena_pages', 'x.bpf.o')).toMatchObject({
+      code: 'EOPNOTSUPP', map: 'arena_pages', object: 'x.bpf.o', hint: ARENA_HINT,
+      message: expect.stringMatching(/^map arena_pages: BPF arenas need Linux 6\.9 or newer/),
+    });
   });
 });

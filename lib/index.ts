@@ -13,7 +13,7 @@
  * obj.close();
  */
 export { openObject, BpfObject, BpfProgram, BpfMap, StructOpsMap, BpfLink, decodeValue } from './object';
-export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec, TestRunArg, TestRunOptions, TestRunResult } from './object';
+export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, ProgramSpec, MapSpec, ArenaGlobalsSpec, StructOpsSpec, TestRunArg, TestRunOptions, TestRunResult } from './object';
 export { loadKernelBtf, Btf, BtfKind } from './btf';
 export type { BtfType } from './btf';
 export { RingBufferReader, UserRingBuffer, MappedMemory, sumCounters, openPidfd } from './maps';
@@ -26,6 +26,7 @@ export { openPinnedLink, openLinkById, ensureBpffsDir, isBpffs, unpin, BPFFS_ROO
 export type { UpdateOptions } from './object';
 export type { ShadowField, StructOpsValue, TypedMap } from './struct-ops/shadow';
 export { probeStructOpsLink, structOpsLinkUnsupported, STRUCT_OPS_LINK_HINT, STRUCT_OPS_LINK_MIN_KERNEL } from './features';
+export { probeArena, ARENA_HINT, ARENA_MIN_KERNEL } from './features';
 export { listStructOps, dumpStructOps, listStructOpsTypes, inspectObject } from './struct-ops/introspect';
 export type { StructOpsInfo, StructOpsState, StructOpsDump, StructOpsMemberDump, StructOpsProgramMember, StructOpsDataMember, ProgramRef, StructOpsTypeInfo, StructOpsTypeMember, InspectReport, InspectIssue, InspectedStructOps, InspectedMember, InspectedProgram, InspectedKsym } from './struct-ops/introspect';
 export { KernelBtfs } from './object/load/kernel-btfs';

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // mapMmap(mapHandle, length, addrHint: bigint) -> ArrayBuffer over a shared, writable
-// mapping of the map (BPF_MAP_TYPE_ARENA, BPF_F_MMAPABLE arrays); mapUnmap(ArrayBuffer).
+// mapping of the map (BPF_MAP_TYPE_ARENA, BPF_F_MMAPABLE arrays); mapUnmap(ArrayBuffer);
+// mapAddress(ArrayBuffer) -> bigint, where the mapping is (an arena's user_vm_start, which
+// the kernel picks when map_extra is 0 and every later mapping must reuse).
 //
 // The ArrayBuffer is external memory, the only way for JS to see what BPF programs write
 // without a copy; that is why this file alone opts out of NODE_API_NO_EXTERNAL_BUFFERS_ALLOWED.
@@ -96,20 +98,33 @@ Napi::Value MapMmap(const Napi::CallbackInfo& info) {
   return ab;
 }
 
-Napi::Value MapUnmap(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArrayBuffer()) {
+// The Mapping record of an ArrayBuffer from MapMmap, or nullptr with a TypeError pending.
+Mapping* MappingOf(Napi::Env env, const Napi::Value& v) {
+  if (!v.IsArrayBuffer()) {
     Napi::TypeError::New(env, "expected an ArrayBuffer from mapMmap()").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return nullptr;
   }
-  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
   Napi::Value rec;
-  if (!ab.Get(MappingKey(env)).UnwrapTo(&rec)) return env.Undefined();
+  if (!v.As<Napi::ArrayBuffer>().Get(MappingKey(env)).UnwrapTo(&rec)) return nullptr;
   if (!rec.IsExternal() || !rec.As<Napi::External<Mapping>>().CheckTypeTag(&kMappingTag)) {
     Napi::TypeError::New(env, "ArrayBuffer does not come from mapMmap()").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return nullptr;
   }
-  Mapping* m = rec.As<Napi::External<Mapping>>().Data();
+  return rec.As<Napi::External<Mapping>>().Data();
+}
+
+Napi::Value MapAddress(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Mapping* m = info.Length() < 1 ? MappingOf(env, env.Undefined()) : MappingOf(env, info[0]);
+  if (m == nullptr) return env.Undefined();
+  return Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->addr)));
+}
+
+Napi::Value MapUnmap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Mapping* m = info.Length() < 1 ? MappingOf(env, env.Undefined()) : MappingOf(env, info[0]);
+  if (m == nullptr) return env.Undefined();
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
   if (m->addr == nullptr) return env.Undefined();
   // Detach first: after this no JS view reaches the pages we unmap.
   if (napi_detach_arraybuffer(env, ab) != napi_ok) {
@@ -124,7 +139,8 @@ Napi::Value MapUnmap(const Napi::CallbackInfo& info) {
 
 bool InitMapped(Napi::Env env, Napi::Object exports) {
   return !(exports.Set("mapMmap", Napi::Function::New(env, MapMmap, "mapMmap")).IsNothing() ||
-           exports.Set("mapUnmap", Napi::Function::New(env, MapUnmap, "mapUnmap")).IsNothing());
+           exports.Set("mapUnmap", Napi::Function::New(env, MapUnmap, "mapUnmap")).IsNothing() ||
+           exports.Set("mapAddress", Napi::Function::New(env, MapAddress, "mapAddress")).IsNothing());
 }
 
 }  // namespace structops

@@ -47,6 +47,8 @@ export class BpfMap {
   #editsClosed = false;
   /** The object's own copy of the initial value, once edited (setGlobals, a resize). */
   #data: Buffer | undefined;
+  /** ARENA: the mapping mmap() returns (the last one, once closed: a new one reuses its address). */
+  #arena: MappedMemory | undefined;
 
   /** @internal */
   constructor(spec: MapSpec, autocreate = true, btf?: Btf) {
@@ -418,9 +420,16 @@ export class BpfMap {
     return new UserRingBuffer(this);
   }
 
-  /** ARENA or BPF_F_MMAPABLE ARRAY: the map's memory as a Buffer/DataView shared with the programs. Closed with the map. */
+  /**
+   * ARENA or BPF_F_MMAPABLE ARRAY: the map's memory as a Buffer/DataView shared with the
+   * programs. Closed with the map. An arena has one mapping per process (the kernel fixes
+   * its address): every call returns the open one (load() maps an object's arena), and
+   * after its close() a new one at the same address.
+   */
   mmap(): MappedMemory {
-    return new MappedMemory(this);
+    if (this.spec.type !== BpfMapType.ARENA) return new MappedMemory(this);
+    if (this.#arena === undefined || this.#arena.closed) this.#arena = new MappedMemory(this, this.#arena?.address);
+    return this.#arena;
   }
 
   /** Pins the map at a bpffs path (creating directories and mounting bpffs if needed). */

@@ -1,6 +1,9 @@
 /**
  * A map's memory mmapped into Node: BPF_MAP_TYPE_ARENA (at the address its map_extra
- * names, so pointers the programs store mean the same here) and BPF_F_MMAPABLE arrays.
+ * names, or the one the kernel picked for the first mapping, so pointers the programs store
+ * mean the same here) and BPF_F_MMAPABLE arrays. An object's arena is mapped by load()
+ * itself (as libbpf does: the `__arena` globals are copied in, and the kernel fixes the
+ * arena's address at its first mapping); `map.mmap()` returns that one mapping.
  * The view is the kernel's pages, no copy: what a program writes shows up in `bytes` at
  * once and the other way round. close() (or closing the map) detaches the ArrayBuffer, so
  * every view of it becomes empty, and only then unmaps it.
@@ -18,19 +21,28 @@ export class MappedMemory implements MapResource {
   readonly bytes: Buffer;
   /** The whole region as a DataView (empty after close). */
   readonly view: DataView;
-  /** Address of the region in this process (the arena's user_vm_start). */
+  /** Address of the region in this process (for an arena, its user_vm_start). */
   readonly address: bigint;
+  /**
+   * ARENA maps of an object with `__arena` globals (section `.addr_space.1`): where they
+   * start in `bytes` (the arena's last pages, as libbpf places them); undefined otherwise.
+   * `obj.readGlobals('.addr_space.1')` decodes them through BTF.
+   */
+  readonly globalsOffset: number | undefined;
   #open = true;
 
-  /** @internal Use {@link BpfMap.mmap}. */
-  constructor(map: BpfMap) {
+  /**
+   * @internal Use {@link BpfMap.mmap}. `arenaAddress`: where an earlier mapping of this
+   * arena was (a new one must be at the same address).
+   */
+  constructor(map: BpfMap, arenaAddress = 0n) {
     const { type, maxEntries } = map;
     const layout = map.layout;
     let length: number;
     let hint = 0n;
     if (type === BpfMapType.ARENA) {
       length = maxEntries * layout.pageSize;
-      hint = layout.mapExtra;
+      hint = layout.mapExtra !== 0n ? layout.mapExtra : arenaAddress;
     } else if (type === BpfMapType.ARRAY && (layout.mapFlags & BPF_F_MMAPABLE) !== 0) {
       length = roundUp(Math.ceil(layout.valueSize / 8) * 8 * maxEntries, layout.pageSize);
     } else {
@@ -42,7 +54,8 @@ export class MappedMemory implements MapResource {
     this.buffer = native(`map ${map.name}: mmap`, (a) => a.mapMmap(map.handle().native, length, hint));
     this.bytes = Buffer.from(this.buffer);
     this.view = new DataView(this.buffer);
-    this.address = hint;
+    this.address = native(`map ${map.name}: mmap`, (a) => a.mapAddress(this.buffer));
+    this.globalsOffset = type === BpfMapType.ARENA ? map.spec.arenaGlobals?.offset : undefined;
     map.adopt(this);
   }
 

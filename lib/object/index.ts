@@ -8,10 +8,11 @@ export { StructOpsMap } from './struct-ops-map';
 export { BpfLink } from './link';
 export type { AttachOptions } from './link';
 export { loadObjectSpec, objectNameOf } from './open';
+export type { LoadObjectSpecOptions } from './open';
 export { decodeValue } from './decode';
 export type { DecodedValue } from './decode';
 export type {
-  ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec, FunctionSpec, ExternSpec, InsnRelocation,
+  ObjectSpec, ProgramSpec, MapSpec, StructOpsSpec, FunctionSpec, ExternSpec, InsnRelocation, ArenaGlobalsSpec,
 } from './spec';
 export type { UpdateOptions } from './link';
 export { openPinnedLink, openLinkById } from './pinned-link';

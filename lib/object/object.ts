@@ -5,6 +5,7 @@ import type { Fd } from '../sys';
 import { decodeValue, DecodedValue } from './decode';
 import { ShadowWriteError, writeMember } from '../struct-ops/shadow/codec';
 import { valueLayout } from '../struct-ops/shadow/layout';
+import { ARENA_SECTION } from './open/arena';
 import { datasecVars, findDatasec } from './open/btf-fixup';
 import { loadObjectSpec } from './open';
 import { planDataResize } from './data-resize';
@@ -131,23 +132,26 @@ export class BpfObject {
   }
 
   /**
-   * Reads a global-data map (`.bss`, `.data`, `.rodata`, ...) or `.kconfig` and decodes each
-   * variable through the object's BTF: integers as number (bigint when 64-bit), char arrays
-   * as strings, arrays and structs as arrays and objects. After load it reads the kernel's
-   * map (frozen `.rodata`/`.kconfig` included); before load it decodes the initial values
-   * load() would write (the section bytes with setGlobals() edits; for `.kconfig`, the
-   * running kernel's config values).
+   * Reads a global-data map (`.bss`, `.data`, `.rodata`, ...), `.kconfig` or the `__arena`
+   * globals (`.addr_space.1`) and decodes each variable through the object's BTF: integers
+   * as number (bigint when 64-bit), char arrays as strings, arrays and structs as arrays and
+   * objects, pointers as bigint addresses. After load it reads the kernel's map (frozen
+   * `.rodata`/`.kconfig` included; for `.addr_space.1`, the mapped arena at
+   * `map.mmap().globalsOffset`); before load it decodes the initial values load() would
+   * write (the section bytes with setGlobals() edits; for `.kconfig`, the running kernel's
+   * config values).
    *
    * @throws {BpfError} ENOENT for a section the object does not have; EBADF after close().
    * @example
    * const { cong_avoid_calls } = obj.readGlobals('.bss');
    */
   readGlobals(section: string): Record<string, DecodedValue> {
-    const map = this.maps.get(section);
-    if (!map || (map.spec.kind !== 'data' && map.spec.kind !== 'kconfig')) {
+    const arena = section === ARENA_SECTION ? [...this.maps.values()].find((m) => m.spec.arenaGlobals) : undefined;
+    const map = arena ?? this.maps.get(section);
+    if (!map || (!arena && map.spec.kind !== 'data' && map.spec.kind !== 'kconfig')) {
       throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
     }
-    const bytes = this.#globalBytes(map, section);
+    const bytes = arena ? this.#arenaBytes(arena) : this.#globalBytes(map, section);
     const datasec = findDatasec(this.spec.btf, section);
     const out: Record<string, DecodedValue> = {};
     if (!datasec) return out;
@@ -155,6 +159,13 @@ export class BpfObject {
       out[v.name] = decodeValue(this.spec.btf, v.type, bytes.subarray(offset, offset + size));
     }
     return out;
+  }
+
+  /** The `__arena` globals: in the mapped arena after load, the section's bytes before. */
+  #arenaBytes(map: BpfMap): Buffer {
+    if (this.#state === 'closed') throw new BpfError(`object ${this.name} is closed`, { code: 'EBADF', object: this.name });
+    const { offset, size, initialData } = map.spec.arenaGlobals!;
+    return map.loaded ? map.mmap().bytes.subarray(offset, offset + size) : initialData;
   }
 
   #globalBytes(map: BpfMap, section: string): Buffer {

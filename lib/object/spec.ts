@@ -16,6 +16,11 @@ export type InsnRelocation =
   | { kind: 'map'; insn: number; map: string }
   /** ld_imm64 of an address inside a global-data map (BPF_PSEUDO_MAP_VALUE); offset is added to imm. */
   | { kind: 'data'; insn: number; map: string; offset: number }
+  /**
+   * ld_imm64 of an `__arena` global (BPF_PSEUDO_MAP_VALUE into the ARENA map); offset is the
+   * globals' offset in the arena plus the variable's offset in `.addr_space.1`.
+   */
+  | { kind: 'arena'; insn: number; map: string; offset: number }
   /** ld_imm64 of a `.kconfig` extern (BPF_PSEUDO_MAP_VALUE into the kconfig map). */
   | { kind: 'kconfig'; insn: number; extern: string }
   /** call of a `__ksym` kernel function (BPF_PSEUDO_KFUNC_CALL). */
@@ -85,6 +90,23 @@ export interface MapSpec {
   inner?: MapSpec;
   /** Map-in-map: map name set in each slot at load (`values = { [1] = &other }`), null for empty slots. */
   initialSlots?: (string | null)[];
+  /** ARENA map: the object's `__arena` globals it holds (section `.addr_space.1`). */
+  arenaGlobals?: ArenaGlobalsSpec;
+}
+
+/** The `__arena` globals of an object, placed at the end of its ARENA map as libbpf does. */
+export interface ArenaGlobalsSpec {
+  /** `.addr_space.1`. */
+  section: string;
+  sectionIndex: number;
+  /** Section size in bytes. */
+  size: number;
+  /** Byte offset of the globals in the arena: mmap size - round_up(size, pageSize). */
+  offset: number;
+  /** The page size the offset was computed for (max_entries counts pages of this size). */
+  pageSize: number;
+  /** The section's bytes, copied into the mapped arena at `offset` after the map is created. */
+  initialData: Buffer;
 }
 
 /** A `SEC(".struct_ops")` / `SEC(".struct_ops.link")` variable. */

@@ -57,3 +57,4 @@ export { objGet, objPin } from './obj-pin';
 export { getsockopt, setsockopt } from './sockopt';
 // Raw access for tests and diagnostics: the addon itself (bpf/bpfAsync/close).
 export { nativeAddon } from './native';
+export { pageSizeFromAuxv, systemPageSize } from './page-size';

@@ -25,6 +25,8 @@ interface RingAddon {
   userRingbufClose(w: NativeRingWriter): void;
   mapMmap(h: NativeMapHandle, length: number, addrHint: bigint): ArrayBuffer;
   mapUnmap(buffer: ArrayBuffer): void;
+  /** Address of a mapMmap() mapping (0n after mapUnmap). */
+  mapAddress(buffer: ArrayBuffer): bigint;
 }
 
 /** The ring/mmap functions of the addon. */

@@ -19,7 +19,7 @@ export interface FixupContext {
 }
 
 /**
- * Writes map fds, global-data offsets, kconfig offsets and kernel BTF ids into a linked
+ * Writes map fds, global-data and `__arena` global offsets, kconfig offsets and kernel BTF ids into a linked
  * program's instructions (the last step before BPF_PROG_LOAD).
  */
 export function applyFixups(prog: LinkedProgram, ctx: FixupContext): void {
@@ -39,6 +39,7 @@ export function applyFixups(prog: LinkedProgram, ctx: FixupContext): void {
         setImm(insns, insn + 1, 0);
         break;
       case 'data':
+      case 'arena':
         setSrcReg(insns, insn, BPF_PSEUDO_MAP_VALUE);
         setImm(insns, insn, ctx.mapFd(rel.map));
         setImm(insns, insn + 1, rel.offset);

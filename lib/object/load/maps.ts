@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../../errors';
-import { requireStructOpsLink } from '../../features';
+import { requireArena, requireStructOpsLink } from '../../features';
 import type { StructOpsPlan } from '../../struct-ops/plan';
-import { type Fd, mapCreate, mapFreeze, mapUpdateElem } from '../../sys';
+import { BpfMapType, type Fd, mapCreate, mapFreeze, mapUpdateElem } from '../../sys';
 import type { BpfMap } from '../map';
 import type { MapSpec } from '../spec';
 import { type MapCreateRequest, plainMapAttr } from './attrs';
@@ -14,14 +14,18 @@ const KEY0 = Buffer.alloc(4);
 /**
  * Creates every map with its attrs from attrs.ts: BTF-defined maps, global data (populated,
  * `.rodata` frozen), the `.kconfig` map (filled from the running kernel's config, frozen)
- * and one BPF_MAP_TYPE_STRUCT_OPS map per planned struct_ops variable. Each created fd is
- * handed to its map at once, so a later failure closes it with the object.
+ * and one BPF_MAP_TYPE_STRUCT_OPS map per planned struct_ops variable. An ARENA map is
+ * mapped at once, as libbpf does: the first mapping fixes the arena's address before any
+ * program is verified against it, and the `__arena` globals are copied in. Each created fd
+ * (and mapping) is handed to its map at once, so a later failure releases it with the object.
  */
 export function createMaps(
   t: LoadTarget, requests: MapCreateRequest[], plans: Map<string, StructOpsPlan>, object: string,
 ): void {
   // Before any map exists: on Linux < 6.4 a link map is EOPNOTSUPP with a hint, not EINVAL.
   for (const name of plans.keys()) if (t.structOps.get(name)!.isLink) requireStructOpsLink(name, object);
+  // Likewise an ARENA map on a kernel before 6.9 is EOPNOTSUPP with a hint, not EINVAL.
+  for (const { name, map } of requests) if (map.spec.type === BpfMapType.ARENA) requireArena(name, object);
   const created = new Map<string, BpfMap>();
   for (const { name, map, attr } of requests) {
     const inner = map.spec.inner;
@@ -30,6 +34,10 @@ export function createMaps(
     created.set(name, map);
     const spec = map.spec;
     if (spec.kind === 'struct_ops') continue;
+    if (spec.type === BpfMapType.ARENA) {
+      withContext(name, object, () => mapArena(map));
+      continue;
+    }
     const data = spec.kind === 'kconfig'
       ? buildKconfigValue(t.spec.btf, t.spec.externs, spec.valueSize, object)
       : map.initialData;
@@ -42,6 +50,22 @@ export function createMaps(
   for (const { name, map } of requests) {
     if (map.spec.initialSlots) withContext(name, object, () => fillInitialSlots(map, created));
   }
+}
+
+/**
+ * Maps a created arena into this process (the mapping the map keeps and `mmap()` returns)
+ * and copies the `__arena` globals to their place at its end.
+ */
+function mapArena(map: BpfMap): void {
+  const globals = map.spec.arenaGlobals;
+  const pageSize = map.layout.pageSize;
+  if (globals && globals.pageSize !== pageSize) {
+    throw new BpfError(`the __arena globals were placed for ${globals.pageSize}-byte pages, this system has ${pageSize}-byte pages`, {
+      code: 'EINVAL', hint: 'open the object without the pageSize option (or with this system\'s page size)',
+    });
+  }
+  const view = map.mmap();
+  if (globals) globals.initialData.copy(view.bytes, globals.offset);
 }
 
 /**

@@ -188,7 +188,7 @@ function tracingTarget(p: BpfProgram, kernel: KernelBtfs, object: string): Progr
 function requireCreatedMaps(l: LinkedProgram, t: PrepareTarget, object: string): void {
   for (const { fn } of l.layout) {
     for (const rel of fn.relocations) {
-      const name = rel.kind === 'map' || rel.kind === 'data' ? rel.map : rel.kind === 'kconfig' ? '.kconfig' : undefined;
+      const name = rel.kind === 'map' || rel.kind === 'data' || rel.kind === 'arena' ? rel.map : rel.kind === 'kconfig' ? '.kconfig' : undefined;
       const map = name === undefined ? undefined : t.maps.get(name);
       if (map && !map.autocreate) {
         throw new BpfError(`program ${l.spec.name} uses map ${map.name}, which has autocreate = false`, {

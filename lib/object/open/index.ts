@@ -7,6 +7,8 @@ import type { ObjectSpec } from '../spec';
 import { fixupDatasecs } from './btf-fixup';
 import { collectExterns } from './externs';
 import { codeSections, collectFunctions } from './functions';
+import { systemPageSize } from '../../sys';
+import { collectArenaGlobals } from './arena';
 import { collectBtfMaps, collectDataMaps, kconfigMap } from './maps';
 import { collectRelocations } from './relocations';
 import { collectStructOps } from './struct-ops';
@@ -18,15 +20,29 @@ export function objectNameOf(path: string): string {
   return dot > 0 ? base.slice(0, dot) : base;
 }
 
+/** Options of {@link loadObjectSpec}. */
+export interface LoadObjectSpecOptions {
+  /**
+   * The page size `__arena` globals are placed for (an ARENA map's max_entries counts
+   * pages, and the globals take its last ones). @defaultValue this process's page size
+   */
+  pageSize?: number;
+}
+
 /**
  * Parses a clang-compiled BPF object into an ObjectSpec without touching the kernel:
  * ELF, BTF (with DATASEC fix-ups), programs, maps, externs, relocations and struct_ops
- * variables. Each step's failure is a BpfError saying which step and where.
+ * variables. Each step's failure is a BpfError saying which step and where. The spec is
+ * the same on every machine, except the offset of `__arena` globals, which depends on the
+ * page size (as an arena's size does).
  *
- * @throws {BpfError} code EINVAL for malformed or unsupported input.
+ * @throws {BpfError} code EINVAL for malformed or unsupported input (E2BIG for `__arena`
+ *   globals larger than their arena).
  */
-export function loadObjectSpec(data: Buffer, path = 'buffer'): ObjectSpec {
+export function loadObjectSpec(data: Buffer, path = 'buffer', options: LoadObjectSpecOptions = {}): ObjectSpec {
   const name = objectNameOf(path);
+  // Checked now, read from the process only for an object that has __arena globals.
+  const pageSize = pageSizeOption(options.pageSize);
   const step = <T>(what: string, fn: () => T): T => {
     try {
       return fn();
@@ -59,6 +75,7 @@ export function loadObjectSpec(data: Buffer, path = 'buffer'): ObjectSpec {
     const kconfig = kconfigMap(btf, name);
     return [...collectBtfMaps(btf, path, elf), ...collectDataMaps(elf, btf, name), ...(kconfig ? [kconfig] : [])];
   });
+  step('collect __arena globals', () => collectArenaGlobals(elf, maps, pageSize, path));
   step('collect relocations', () =>
     collectRelocations({ elf, objectName: path, functions, maps, externs }, codeSections(elf)));
   const structOps = step('collect struct_ops', () => collectStructOps(elf, btf, programs, path));
@@ -71,4 +88,12 @@ export function loadObjectSpec(data: Buffer, path = 'buffer'): ObjectSpec {
   return {
     name, path, elf, btf, btfExt, license, kernVersion, functions, programs, maps, structOps, externs, warnings,
   };
+}
+
+function pageSizeOption(pageSize: number | undefined): () => number {
+  if (pageSize === undefined) return systemPageSize;
+  if (!Number.isSafeInteger(pageSize) || pageSize <= 0 || (pageSize & (pageSize - 1)) !== 0) {
+    throw new RangeError(`Expected "pageSize" to be a power of two, got ${String(pageSize)}`);
+  }
+  return () => pageSize;
 }

@@ -18,7 +18,7 @@ interface Context {
 /**
  * Reads the relocations of every code section and records, per function, what each
  * relocated instruction refers to: another function (call or callback address), a map,
- * an address in global data, or an extern. Calls within one section that need no ELF
+ * an address in global data or among the `__arena` globals, or an extern. Calls within one section that need no ELF
  * relocation are recorded too, so the linker sees every edge.
  */
 export function collectRelocations(ctx: Context, codeSections: ElfSection[]): void {
@@ -83,6 +83,11 @@ function classify(
     const map = ctx.maps.find((m) => m.kind === 'user' && m.name === sym.name);
     if (map === undefined) throw malformed(`instruction ${insn} refers to unknown map ${sym.name}`, where);
     return { kind: 'map', insn: local, map: map.name };
+  }
+  const arena = ctx.maps.find((m) => m.arenaGlobals?.sectionIndex === target.index);
+  if (arena !== undefined) {
+    // libbpf's RELO_DATA into the arena map: the address of the variable at the arena's end.
+    return { kind: 'arena', insn: local, map: arena.name, offset: arena.arenaGlobals!.offset + sym.value + imm(code, insn) };
   }
   const data = ctx.maps.find((m) => m.kind === 'data' && m.sectionIndex === target.index);
   if (data !== undefined) {

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+import type { Line } from './view/style';
+
 /** A point of a time series: x in any unit (e.g. ms), y the value. */
 export interface Point {
   x: number;
@@ -6,11 +8,20 @@ export interface Point {
 }
 
 export interface ChartOptions {
+  /** Columns of the plot itself (default 64). */
   width?: number;
   height?: number;
+  /**
+   * Columns a whole line may take (y labels, axis and plot): the plot narrows to fit, so a
+   * chart drawn for a terminal never wraps. Unset: `width` as it is.
+   */
+  columns?: number;
   yLabel?: string;
   xLabel?: string;
 }
+
+/** The narrowest plot drawn, however few columns there are (the terminal cuts the rest). */
+const MIN_PLOT_WIDTH = 8;
 
 /**
  * Draws a time series in a terminal: `width` columns by `height` rows. Each column covers an
@@ -19,12 +30,19 @@ export interface ChartOptions {
  * column. Returns the lines.
  */
 export function drawChart(points: Point[], opts: ChartOptions = {}): string[] {
-  const width = opts.width ?? 64;
+  return chartLines(points, opts).map((line) => line.map((s) => s.text).join(''));
+}
+
+/** {@link drawChart} as styled lines: the bars are `accent`, for a terminal that has colour. */
+export function chartLines(points: Point[], opts: ChartOptions = {}): Line[] {
   const height = opts.height ?? 12;
-  if (points.length === 0) return ['(no samples)'];
+  if (points.length === 0) return [[{ text: '(no samples)', tone: 'dim' }]];
   const xMin = Math.min(...points.map((p) => p.x));
   const xMax = Math.max(...points.map((p) => p.x));
   const yMax = Math.max(1, ...points.map((p) => p.y));
+  const labelWidth = String(yMax).length;
+  let width = opts.width ?? 64;
+  if (opts.columns !== undefined) width = Math.max(MIN_PLOT_WIDTH, Math.min(width, opts.columns - labelWidth - 2));
   const lo = new Array<number>(width).fill(Infinity);
   const hi = new Array<number>(width).fill(-Infinity);
   const last = new Array<number | undefined>(width).fill(undefined);
@@ -45,20 +63,19 @@ export function drawChart(points: Point[], opts: ChartOptions = {}): string[] {
     prev = last[c];
   }
   const rowOf = (y: number): number => Math.min(height - 1, Math.floor((y / yMax) * height - 1e-9));
-  const labelWidth = String(yMax).length;
-  const lines: string[] = [];
-  if (opts.yLabel) lines.push(opts.yLabel);
+  const lines: Line[] = [];
+  if (opts.yLabel) lines.push([{ text: opts.yLabel }]);
   for (let row = height - 1; row >= 0; row--) {
     const label = row === height - 1 ? String(yMax) : row === 0 ? '0' : '';
-    let line = `${label.padStart(labelWidth)} |`;
+    let bars = '';
     for (let c = 0; c < width; c++) {
-      line += hi[c] < 0 || row > rowOf(hi[c]) || row < rowOf(lo[c]) ? ' ' : '█';
+      bars += hi[c] < 0 || row > rowOf(hi[c]) || row < rowOf(lo[c]) ? ' ' : '█';
     }
-    lines.push(line);
+    lines.push([{ text: `${label.padStart(labelWidth)} |` }, { text: bars, tone: 'accent' }]);
   }
-  lines.push(`${' '.repeat(labelWidth)} +${'-'.repeat(width)}`);
+  lines.push([{ text: `${' '.repeat(labelWidth)} +${'-'.repeat(width)}` }]);
   const span = `${Math.round(xMax - xMin)}`;
   const footer = opts.xLabel ? `0 ${opts.xLabel}` : '0';
-  lines.push(`${' '.repeat(labelWidth + 2)}${footer}${span.padStart(Math.max(1, width - footer.length))}`);
+  lines.push([{ text: `${' '.repeat(labelWidth + 2)}${footer}${span.padStart(Math.max(1, width - footer.length))}` }]);
   return lines;
 }

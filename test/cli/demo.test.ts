@@ -31,6 +31,83 @@ describeKernel('struct-ops demo (npm start)', () => {
     expect(available()).not.toContain('so_demo');
   });
 
+  describe('the cwnd chart comes from ring buffer records streamed during the transfer', () => {
+    /** Nothing of the run is left: no registration, no namespace, no algorithm. */
+    const expectClean = (name: string, mapId?: number): void => {
+      const shown = structOpsShow();
+      expect(shown.filter((s) => s.name.startsWith('so_dm15') || s.id === mapId)).toEqual([]);
+      expect(namespaces().filter((n) => n.startsWith('struct-ops-'))).toEqual([]);
+      expect(available().split(/\s+/)).not.toContain(name);
+    };
+    /** `Streamed N cwnd samples ... (the program took T; F found the ring full)` as numbers. */
+    const streamed = (stdout: string): { read: number; taken: number; failures: number } => {
+      const m = /^Streamed (\d+) cwnd samples through ring buffer cwnd_ring during the transfer \(the program took (\d+); (\d+) found the ring full\)$/m.exec(stdout);
+      expect(m).not.toBeNull();
+      return { read: Number(m![1]), taken: Number(m![2]), failures: Number(m![3]) };
+    };
+
+    test('--json: every record the program wrote is a sample (taken - reserve failures)', () => {
+      const r = spawnSync(process.execPath, [MAIN, 'demo', '--seconds', '1', '--no-loss', '--name', 'so_dm15', '-j'], { encoding: 'utf8', timeout: 60000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const result = JSON.parse(r.stdout) as {
+        map_id: number; cwnd_ring: { map: string; samples_taken: number; reserve_failures: number };
+        cwnd_samples: { ms: number; cwnd: number; ssthresh: number }[];
+      };
+      expect(result.cwnd_ring.map).toBe('cwnd_ring');
+      expect(result.cwnd_ring.samples_taken).toBeGreaterThan(0);
+      expect(result.cwnd_samples).toHaveLength(result.cwnd_ring.samples_taken - result.cwnd_ring.reserve_failures);
+      expect(result.cwnd_samples[0].ms).toBe(0);
+      for (const s of result.cwnd_samples) expect(s.cwnd).toBeGreaterThan(0);
+      // In the order the program wrote them.
+      expect(result.cwnd_samples.every((s, i, a) => i === 0 || s.ms >= a[i - 1].ms)).toBe(true);
+      expectClean('so_dm15', result.map_id);
+    });
+
+    test('not a terminal: the final chart once, no escape sequences, its count the program\'s', () => {
+      const r = spawnSync(process.execPath, [MAIN, 'demo', '--seconds', '1', '--name', 'so_dm15b'], { encoding: 'utf8', timeout: 60000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toContain('\x1b');
+      expect(r.stdout.match(/^cwnd \(segments\)$/gm)).toHaveLength(1);
+      const n = streamed(r.stdout);
+      expect(n.read).toBeGreaterThan(0);
+      expect(n.read).toBe(n.taken - n.failures);
+      expectClean('so_dm15b', Number(/map id (\d+)/.exec(r.stdout)?.[1]));
+    });
+
+    test('a terminal: the chart is redrawn in place (cursor up between frames) and ends as the final chart', () => {
+      // script(1) gives the demo a pty for stdout; NO_COLOR=1 must leave out every colour code.
+      const cmd = `NO_COLOR=1 ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} demo --seconds 1 --no-loss --name so_dm15c`;
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60000 });
+      expect(r.status).toBe(0);
+      const text = r.stdout.replace(/\r\n/g, '\n');
+      expect(text).not.toMatch(/\x1b\[[0-9;]*m/);
+      // Frames: the first one, then each redraw moving the cursor back over the previous one.
+      const start = text.indexOf('\x1b[?25l');
+      const end = text.indexOf('\x1b[?25h');
+      expect(start).toBeGreaterThan(text.indexOf('Pushing loopback TCP traffic'));
+      expect(end).toBeGreaterThan(start);
+      const frames = text.slice(start, end).split(/\r\x1b\[\d+A/);
+      expect(frames.length).toBeGreaterThanOrEqual(2); // the first frame at the start, the final one at the end
+      const visible = (f: string): string[] => f.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split('\n').filter((l) => l !== '');
+      const live = frames.slice(0, -1).map((f) => visible(f)[0]);
+      for (const head of live) expect(head).toMatch(/^cwnd \(segments\) · live · \d+\.\d s · \d+ samples$/);
+      const counts = live.map((h) => Number(/(\d+) samples$/.exec(h)![1]));
+      expect(counts.every((c, i) => i === 0 || c > counts[i - 1])).toBe(true); // only news is redrawn
+      const n = streamed(text);
+      expect(n.read).toBe(n.taken - n.failures);
+      expect(counts.at(-1)!).toBeLessThanOrEqual(n.read);
+      // The final frame is the whole chart, labelled as without a terminal, and stays on screen.
+      const last = visible(frames.at(-1)!);
+      expect(last[0]).toBe('cwnd (segments)');
+      expect(last.filter((l) => l.includes('█')).length).toBeGreaterThan(0);
+      expect(last.at(-1)).toMatch(/^\s+0 ms\s+\d+$/);
+      expect(text.slice(end)).toMatch(/Streamed \d+ cwnd samples/);
+      expectClean('so_dm15c', Number(/map id (\d+)/.exec(text)?.[1]));
+    });
+  });
+
   test('without root it refuses with a clear message and exit 1', () => {
     const r = runAsNobody([unprivilegedCli(), 'demo'], { timeout: 30000 });
     expect(r.status).toBe(1);

@@ -2,6 +2,8 @@
 import { flag, hasFlag, UsageError } from '../args';
 import { Command } from '../command';
 import { DEMO_ALGORITHM, isAlgorithmName, runDemo } from '../demo';
+import { colourAllowed } from '../view/style';
+import { stdoutTerminal, watchResize } from '../view/terminal';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -10,8 +12,11 @@ export const demoCommand: Command = {
 
 Loads the congestion controller bundled with struct-ops, registers it through a BPF link
 as NAME (default ${DEMO_ALGORITHM}), pushes TCP traffic with it for N seconds (default 3, at
-most 600), prints how often the kernel called each callback and a chart of cwnd over time,
-then unregisters it and checks that the kernel no longer offers NAME. Needs root.
+most 600), charts cwnd over time from the samples the controller streams through its ring
+buffer (cwnd_ring) - redrawn live while the transfer runs when stdout is a terminal, drawn
+once at the end otherwise - prints how often the kernel called each callback, then
+unregisters it and checks that the kernel no longer offers NAME. Needs root. NO_COLOR=1
+turns the chart's colour off.
 
 The traffic runs over the loopback of a throwaway network namespace whose queue drops
 packets (tbf, 200 Mbit/s), so the chart shows the controller reacting to losses. With
@@ -20,7 +25,9 @@ packets (tbf, 200 Mbit/s), so the chart shows the controller reacting to losses.
 --name NAME   the TCP congestion control name (1-15 characters: letters, digits, _ . -),
               so two demos, or a demo next to another so_demo, do not collide (EEXIST)
 -j, --json    the result as JSON: {algorithm, map_id, link_id, lossy, bytes, elapsed_ms,
-              socket_algorithm, callbacks, cwnd_samples, unregistered}
+              socket_algorithm, callbacks, cwnd_ring: {map, samples_taken, reserve_failures},
+              cwnd_samples: [{ms, cwnd, ssthresh}], unregistered}; cwnd_samples holds every
+              record read from the ring (samples_taken - reserve_failures of them)
 Ctrl-C or SIGTERM at any moment leaves nothing behind: no namespace, no registration.`,
   flags: [{ name: 'seconds', value: true }, { name: 'name', value: true }, { name: 'no-loss', value: false }],
   async run(args, io) {
@@ -33,6 +40,10 @@ Ctrl-C or SIGTERM at any moment leaves nothing behind: no namespace, no registra
     }
     // With --json, the text report would corrupt the document: it goes nowhere.
     const out = io.json ? (): void => undefined : io.out;
-    return runDemo({ seconds, name, out, err: io.err, emit: (r) => io.emit(r), ...(hasFlag(args, 'no-loss') ? { lossy: false } : {}) });
+    // On a terminal the chart is drawn live while the transfer runs; elsewhere once, at the end.
+    const live = !io.json && process.stdout.isTTY === true
+      ? { term: stdoutTerminal(), colour: colourAllowed(true), onResize: watchResize }
+      : undefined;
+    return runDemo({ seconds, name, out, err: io.err, emit: (r) => io.emit(r), live, ...(hasFlag(args, 'no-loss') ? { lossy: false } : {}) });
   },
 };

@@ -8,6 +8,7 @@ import type { LiveView } from '../view/model';
 import { perCpuArrays } from '../view/percpu';
 import { PlainView } from '../view/plain-view';
 import { colourAllowed } from '../view/style';
+import { stdoutTerminal, watchResize } from '../view/terminal';
 import { TtyView } from '../view/tty-view';
 
 const USAGE = `Usage: struct-ops run FILE.o [--map NAME]... [--set MAP.MEMBER=VALUE]...
@@ -67,10 +68,8 @@ function makeView(args: ParsedArgs, io: CommandIo): { view: LiveView; dispose():
     return { view: new JsonView(io.out, hasFlag(args, 'pretty') ? 2 : 0), dispose: () => undefined };
   }
   if (process.stdout.isTTY !== true) return { view: new PlainView(io.out), dispose: () => undefined };
-  const tty = new TtyView({ write: (s) => void process.stdout.write(s), columns: () => process.stdout.columns ?? 80 }, colourAllowed(true));
-  const onResize = (): void => tty.resized();
-  process.stdout.on('resize', onResize);
-  return { view: tty, dispose: () => void process.stdout.removeListener('resize', onResize) };
+  const tty = new TtyView(stdoutTerminal(), colourAllowed(true));
+  return { view: tty, dispose: watchResize(() => tty.resized()) };
 }
 
 async function run(args: ParsedArgs, io: CommandIo): Promise<number> {

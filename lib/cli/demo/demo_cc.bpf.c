@@ -2,8 +2,9 @@
 /*
  * The congestion controller bundled with struct-ops for `struct-ops demo` (npm start).
  * Reno, built from the kernel's own kfuncs, instrumented so the demo can show what the
- * kernel asked it to do: a call counter per callback and a time-stamped ring of cwnd
- * samples in .bss, read back from user space through the global-data map.
+ * kernel asked it to do: a call counter per callback in .bss (read back through the
+ * global-data map) and time-stamped cwnd samples streamed through a ring buffer
+ * (cwnd_ring), which the demo reads while the transfer runs to draw its chart.
  *
  * Registered through a BPF link (SEC(".struct_ops.link")), so it disappears when the
  * demo process exits, even if it is killed.
@@ -16,14 +17,22 @@ extern __u32 tcp_reno_ssthresh(struct sock *sk) __ksym;
 extern void tcp_reno_cong_avoid(struct sock *sk, __u32 ack, __u32 acked) __ksym;
 extern __u32 tcp_reno_undo_cwnd(struct sock *sk) __ksym;
 
-#define SAMPLES 1024 /* power of two: the ring index is masked */
 #define SAMPLE_EVERY_NS 2000000ULL
+/* 256 KiB of 24-byte slots (16-byte record + 8-byte header): ~20 s of samples even if the
+ * reader stalled; the demo reads continuously, so reserve failures mean it fell behind. */
+#define RING_BYTES (256 * 1024)
 
+/* One record of cwnd_ring. */
 struct cwnd_sample {
 	__u64 ns;
 	__u32 cwnd;
 	__u32 ssthresh;
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RING_BYTES);
+} cwnd_ring SEC(".maps");
 
 __u64 init_calls;
 __u64 ssthresh_calls;
@@ -31,23 +40,39 @@ __u64 cong_avoid_calls;
 __u64 undo_cwnd_calls;
 __u64 set_state_calls;
 __u64 cwnd_event_calls;
+/* Samples taken (records asked of cwnd_ring) and, of those, reserves that failed: the
+ * demo's chart must hold exactly sample_count - sample_drops records. */
 __u64 sample_count;
+__u64 sample_drops;
 __u64 last_sample_ns;
-struct cwnd_sample samples[SAMPLES];
+
+/*
+ * Not inlined so that struct cwnd_sample is in the object's BTF (as this function's
+ * parameter type): the reader decodes records by that name, with no global of the type.
+ */
+static __noinline void fill_sample(struct cwnd_sample *s, struct tcp_sock *tp, __u64 now)
+{
+	s->ns = now;
+	s->cwnd = tp->snd_cwnd;
+	s->ssthresh = tp->snd_ssthresh;
+}
 
 static __always_inline void record(struct sock *sk)
 {
-	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	struct cwnd_sample *s;
 	__u64 now = bpf_ktime_get_ns();
-	__u64 i;
 
 	if (now - last_sample_ns < SAMPLE_EVERY_NS)
 		return;
 	last_sample_ns = now;
-	i = __sync_fetch_and_add(&sample_count, 1) & (SAMPLES - 1);
-	samples[i].ns = now;
-	samples[i].cwnd = tp->snd_cwnd;
-	samples[i].ssthresh = tp->snd_ssthresh;
+	__sync_fetch_and_add(&sample_count, 1);
+	s = bpf_ringbuf_reserve(&cwnd_ring, sizeof(*s), 0);
+	if (!s) {
+		__sync_fetch_and_add(&sample_drops, 1);
+		return;
+	}
+	fill_sample(s, (struct tcp_sock *)sk, now);
+	bpf_ringbuf_submit(s, 0);
 }
 
 SEC("struct_ops/init")

@@ -1,20 +1,8 @@
-import { LiveFrame, Terminal } from '../../../lib/cli/view/frame';
+import { LiveFrame } from '../../../lib/cli/view/frame';
 import { flatten } from '../../../lib/cli/view/counters';
 import { RateTracker } from '../../../lib/cli/view/rates';
 import { colourAllowed, plain, renderLine } from '../../../lib/cli/view/style';
-
-/** A terminal that records what was written, with a width the test sets. */
-function fakeTerminal(columns: number): Terminal & { text: string; width: number } {
-  const t = {
-    text: '',
-    width: columns,
-    write(s: string) {
-      t.text += s;
-    },
-    columns: () => t.width,
-  };
-  return t;
-}
+import { fakeTerminal } from '../../helpers/fake-terminal';
 
 describe('live view: LiveFrame', () => {
   test('redraws in place: one write per frame, cursor back over the rows it drew, no blanking first', () => {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../../errors';
 import type { BtfFeatures } from '../../btf';
-import { loaderBtfFeatures } from '../../features';
+import { loaderBtfFeatures, requireArena } from '../../features';
 import { buildStructOpsValue } from '../../struct-ops/plan';
-import { btfLoadAsync, progBindMap } from '../../sys';
+import { BpfMapType, btfLoadAsync, progBindMap } from '../../sys';
 import { mapCreateRequests, progLoadRequests, type LoadFds } from './attrs';
 import type { KernelBtfs } from './kernel-btfs';
 import { createMaps } from './maps';
@@ -30,6 +30,11 @@ export interface LoadObjectOptions {
  * Every MAP_CREATE/PROG_LOAD attr comes from attrs.ts, which load plans (plan.ts) share.
  */
 export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: LoadObjectOptions = {}): Promise<void> {
+  // First of all: an arena object on a kernel before 6.9 also lacks the arena kfuncs, and
+  // their ENOENT would hide the cause; EOPNOTSUPP with the arena hint says it.
+  for (const [name, map] of t.maps) {
+    if (map.autocreate && map.spec.type === BpfMapType.ARENA) requireArena(name, t.spec.path ?? t.spec.name);
+  }
   const prepared = prepareLoad(t, kernel, options.btfFeatures ?? loaderBtfFeatures());
   const { object } = prepared;
   for (const [name, at] of prepared.attach) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../../errors';
-import { requireArena, requireStructOpsLink } from '../../features';
+import { requireStructOpsLink } from '../../features';
 import type { StructOpsPlan } from '../../struct-ops/plan';
 import { BpfMapType, type Fd, mapCreate, mapFreeze, mapUpdateElem } from '../../sys';
 import type { BpfMap } from '../map';
@@ -24,8 +24,7 @@ export function createMaps(
 ): void {
   // Before any map exists: on Linux < 6.4 a link map is EOPNOTSUPP with a hint, not EINVAL.
   for (const name of plans.keys()) if (t.structOps.get(name)!.isLink) requireStructOpsLink(name, object);
-  // Likewise an ARENA map on a kernel before 6.9 is EOPNOTSUPP with a hint, not EINVAL.
-  for (const { name, map } of requests) if (map.spec.type === BpfMapType.ARENA) requireArena(name, object);
+  // (An ARENA map on a kernel before 6.9 was refused by loadObject before anything else.)
   const created = new Map<string, BpfMap>();
   for (const { name, map, attr } of requests) {
     const inner = map.spec.inner;

@@ -1,56 +1,121 @@
 #!/usr/bin/env bash
-# Fault sweep of `struct-ops register` (issue 12): for every N, the N-th bpf() call of the
-# command fails with ENOMEM (strace -f -e inject=bpf:error=ENOMEM:when=N), and the exit
-# status must agree with what the command left in the kernel: exit 0 with everything
-# registered and pinned, or non-zero with nothing registered and no pin. Sweeps N from 1
-# past the last bpf() call of a clean run. Touches the kernel: run under
-# `flock /tmp/struct-ops-kernel.lock`. Prints the matrix and "fault-sweep: N passed, N failed".
+# Fault sweep of the CLI's kernel transactions (issue 12): for every N, the N-th bpf() call
+# of the command fails with ENOMEM (strace -f -e inject=bpf:error=ENOMEM:when=N), and the
+# exit status must agree with what the command left in the kernel. Sweeps N from 1 past the
+# last bpf() call of a clean run. Modes:
+#   register (default)  `struct-ops register --pin-dir`: exit 0 with everything registered
+#                       and pinned, or non-zero with nothing registered and no pin.
+#   update              `struct-ops update --pin` of a link registered once: exit 0 with the
+#                       link on a new map, or non-zero with it still on the old one; either
+#                       way only one map of the algorithm is left (no stray new one).
+# Touches the kernel: run under `flock /tmp/struct-ops-kernel.lock`. Prints the matrix and
+# "fault-sweep: N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+MODE=${1:-register}
 OBJ=test/fixtures/bpf/s12_owner.bpf.o
 PIN=/sys/fs/bpf/struct-ops-test-i12-sweep
-NAMES="s12_own s12_own_legacy"
-CLI=(node dist/cli/main.js register "$OBJ" --pin-dir "$PIN")
-command -v strace >/dev/null || { echo "fault-sweep: strace missing"; echo "fault-sweep: 0 passed, 1 failed"; exit 1; }
+give_up() { echo "fault-sweep: $1"; mode_cleanup; echo "fault-sweep: 0 passed, 1 failed"; exit 1; }
 
-registered() { # prints how many of NAMES are registered TCP congestion controls
-  local have n=0; have=" $(cat /proc/sys/net/ipv4/tcp_available_congestion_control) "
-  for a in $NAMES; do [[ "$have" == *" $a "* ]] && n=$((n + 1)); done; echo $n
-}
-cleanup() { # ends whatever a run left: pins (the link), then legacy registrations by name
-  rm -rf "$PIN"
+# Struct_ops maps named $1: "<count>" and, for each one registered as a legacy map, deletes
+# its element when $2 is "delete" (how a legacy registration ends without its process).
+struct_ops_maps() {
   node -e '
     const sys = require("./dist/sys");
+    const [prefix, action] = process.argv.slice(1);
+    let n = 0;
     for (let id = sys.mapGetNextId(0); id !== null; id = sys.mapGetNextId(id)) {
       let fd; try { fd = sys.mapGetFdById(id); } catch { continue; }
-      try { const i = sys.mapGetInfo(fd); if (i.type === sys.BpfMapType.STRUCT_OPS && i.name.startsWith("s12_")) { try { sys.mapDeleteElem(fd, Buffer.alloc(4)); } catch {} } }
-      finally { fd.close(); }
-    }'
+      try {
+        const i = sys.mapGetInfo(fd);
+        if (i.type !== sys.BpfMapType.STRUCT_OPS || !i.name.startsWith(prefix)) continue;
+        n++;
+        if (action === "delete") { try { sys.mapDeleteElem(fd, Buffer.alloc(4)); } catch {} }
+      } finally { fd.close(); }
+    }
+    console.log(n);' "$1" "${2:-count}"
 }
 
-cleanup
+# --- register: the fixture as it is (algorithms s12_own, s12_own_legacy) -----------------
+register_names="s12_own s12_own_legacy"
+register_registered() { # how many of the algorithms are registered TCP congestion controls
+  local have n=0; have=" $(cat /proc/sys/net/ipv4/tcp_available_congestion_control) "
+  for a in $register_names; do [[ "$have" == *" $a "* ]] && n=$((n + 1)); done; echo $n
+}
+register_cleanup() { rm -rf "$PIN"; struct_ops_maps s12_ delete >/dev/null; }
+register_setup() { CLI=(node dist/cli/main.js register "$OBJ" --pin-dir "$PIN"); register_cleanup; }
+register_clean_run_ok() { [ "$(register_registered)" = 2 ]; }
+register_before() { :; }
+# A link whose last reference went (pin removed by the rollback, fd closed at exit) is freed
+# by the kernel shortly after, off a workqueue: a failed run may take a moment to show it.
+register_settled() { [ "$1" = 0 ] || [ "$(register_registered)" = 0 ]; }
+register_state() { echo "$(register_registered)/2 $(ls "$PIN" 2>/dev/null | wc -l)"; }
+register_agrees() { [ "$1" = 0 ] && [ "$2" = "2/2 2" ] || { [ "$1" != 0 ] && [ "$2" = "0/2 0" ]; }; }
+register_after() { register_cleanup; }
+
+# --- update: a copy of the fixture renamed to this sweep's own names ---------------------
+# Map s12_link -> s12trlnk, algorithm s12_own -> s12tr01 (same lengths, so only bytes of
+# the ELF string tables, BTF strings and the variable's name field change).
+update_map=s12trlnk
+update_pin="$PIN/$update_map"
+update_linked_map() { # map id the pinned link points at (0: none)
+  node -e 'const { openPinnedLink } = require("./dist"); const l = openPinnedLink(process.argv[1]);
+    try { console.log(l.info().structOpsMapId ?? 0); } finally { l.close(); }' "$update_pin" 2>/dev/null || echo 0
+}
+update_cleanup() { rm -rf "$PIN" "${update_dir:-}"; }
+update_setup() {
+  update_dir=$(mktemp -d)
+  node -e '
+    const fs = require("node:fs");
+    const b = fs.readFileSync(process.argv[1]);
+    for (const [from, to] of [["\0s12_link\0", "\0s12trlnk\0"], ["\0s12_own\0", "\0s12tr01\0"]]) {
+      for (let i = b.indexOf(from); i >= 0; i = b.indexOf(from, i + 1)) b.write(to, i, "latin1");
+    }
+    fs.writeFileSync(process.argv[2], b);' "$OBJ" "$update_dir/sweep.bpf.o"
+  rm -rf "$PIN"
+  node dist/cli/main.js register "$update_dir/sweep.bpf.o" --map "$update_map" --pin-dir "$PIN" >/dev/null ||
+    give_up "could not register $update_dir/sweep.bpf.o pinned at $update_pin"
+  CLI=(node dist/cli/main.js update --pin "$update_pin" "$update_dir/sweep.bpf.o")
+  update_before
+}
+update_before() { update_old=$(update_linked_map); }
+update_clean_run_ok() { local now; now=$(update_linked_map); [ "$now" != 0 ] && [ "$now" != "$update_old" ]; }
+# The map the link let go (or the stray new one of a failed run) is freed shortly after.
+update_settled() { [ "$(struct_ops_maps "$update_map")" = 1 ]; }
+update_state() {
+  local now; now=$(update_linked_map)
+  if [ "$now" = "$update_old" ]; then echo "old $(struct_ops_maps "$update_map")"
+  elif [ "$now" = 0 ]; then echo "none $(struct_ops_maps "$update_map")"
+  else echo "new $(struct_ops_maps "$update_map")"; fi
+}
+update_agrees() { [ "$1" = 0 ] && [ "$2" = "new 1" ] || { [ "$1" != 0 ] && [ "$2" = "old 1" ]; }; }
+update_after() { :; }
+
+case "$MODE" in
+  register|update) ;;
+  *) echo "usage: fault-sweep.sh [register|update]" >&2; exit 2 ;;
+esac
+mode_cleanup() { "${MODE}_cleanup"; }
+command -v strace >/dev/null || { echo "fault-sweep: strace missing"; echo "fault-sweep: 0 passed, 1 failed"; exit 1; }
+trap mode_cleanup EXIT
+
+"${MODE}_setup"
 calls=$(strace -f -qq -e trace=bpf -o /dev/stdout "${CLI[@]}" 2>/dev/null | grep -c 'bpf(')
-[ "$(registered)" = 2 ] || { echo "fault-sweep: the clean run did not register both algorithms"; cleanup; echo "fault-sweep: 0 passed, 1 failed"; exit 1; }
-cleanup
-echo "fault-sweep: a clean register makes $calls bpf() calls"
+"${MODE}_clean_run_ok" || give_up "the clean $MODE run did not do its change"
+"${MODE}_after"
+echo "fault-sweep: a clean $MODE makes $calls bpf() calls"
 passed=0; failed=0
-printf '%-4s %-5s %-11s %-5s %s\n' N exit registered pin verdict
+printf '%-4s %-5s %-11s %s\n' N exit state verdict
 for n in $(seq 1 $((calls + 1))); do
+  "${MODE}_before"
   strace -f -qq -o /dev/null -e trace=bpf -e inject=bpf:error=ENOMEM:when=$n "${CLI[@]}" >/dev/null 2>&1
   rc=$?
-  reg=$(registered)
-  # A link whose last reference went (pin removed by the rollback, fd closed at exit) is
-  # freed by the kernel shortly after, off a workqueue: wait for that, a bounded while.
-  for _ in $(seq 1 50); do [ $rc != 0 ] && [ "$reg" != 0 ] || break; sleep 0.1; reg=$(registered); done
-  pins=$(ls "$PIN" 2>/dev/null | wc -l)
-  if { [ $rc = 0 ] && [ "$reg" = 2 ] && [ "$pins" = 2 ]; } || { [ $rc != 0 ] && [ "$reg" = 0 ] && [ "$pins" = 0 ]; }; then
-    verdict=agree; passed=$((passed + 1))
-  else
-    verdict=DISAGREE; failed=$((failed + 1))
-  fi
-  printf '%-4s %-5s %-11s %-5s %s\n' "$n" "$rc" "$reg/2" "$pins" "$verdict"
-  cleanup
+  for _ in $(seq 1 50); do "${MODE}_settled" $rc && break; sleep 0.1; done
+  state=$("${MODE}_state")
+  if "${MODE}_agrees" $rc "$state"; then verdict=agree; passed=$((passed + 1)); else verdict=DISAGREE; failed=$((failed + 1)); fi
+  printf '%-4s %-5s %-11s %s\n' "$n" "$rc" "$state" "$verdict"
+  "${MODE}_after"
 done
 echo "fault-sweep: $passed passed, $failed failed"
 [ $failed = 0 ]

@@ -93,3 +93,14 @@ describeKernel('struct-ops update', () => {
     expect(detached.stderr).toMatch(/is detached: there is nothing to update/);
   });
 });
+
+describe('struct-ops update --help', () => {
+  test('promises new callbacks to connections that select the algorithm, not to running ones', () => {
+    const r = cli(['update', '--help']);
+    expect(r.code).toBe(0);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/every connection that selects it from then on gets the new callbacks/);
+    expect(text).toMatch(/Connections already running keep the callbacks they started with/);
+    expect(text).not.toMatch(/(running|existing|established|open|live) connections (move|switch|are moved|are switched|get the new|pick up)/i);
+  });
+});

@@ -29,13 +29,15 @@ async function update(args: ParsedArgs, io: CommandIo): Promise<number> {
     const map = pickLinkMap(obj, file, flagValues(args, 'map'));
     await obj.load();
     for (const w of obj.warnings) io.warn(w);
+    // Everything the report needs is read before the swap: once the link points at the new
+    // map the change is done, and a failing read after it would exit 1 with it in place.
+    const newMapId = map.id;
     // BPF_F_REPLACE against the map read above: a concurrent update makes this fail, not clobber.
     const swapped = withFdById(mapGetFdById, oldMapId, (old) => {
       link!.update(map, { expected: old });
       return true;
     });
     if (swapped === undefined) throw new BpfError(`map id ${oldMapId} behind ${pin} vanished during the update`, { code: 'ENOENT' });
-    const newMapId = map.id;
     io.emit({ pin, link_id: before.id, kernel_struct_ops: map.kernelTypeName, old_map_id: oldMapId, new_map_id: newMapId, map: map.name });
     if (!io.json) io.out(`Updated link id ${before.id} (${pin}): ${map.kernelTypeName} map id ${oldMapId} -> ${map.name} map id ${newMapId}`);
     return EXIT_OK;

@@ -22,12 +22,14 @@ export interface ResolvedKsym {
  * `scx_bpf_dsq_insert___v2`), as libbpf does; typed ksym variables are looked up as written
  * (libbpf too). A missing `__weak` extern, or a `__weak` kfunc whose prototype does not
  * match the kernel's, resolves to id 0 (its calls are poisoned, `bpf_ksym_exists()` is
- * false); any other miss is an error.
+ * false); any other miss is an error, and one error names them all.
  *
- * @throws {BpfError} ENOENT for a missing kfunc/ksym, EINVAL for an incompatible prototype.
+ * @throws {BpfError} ENOENT naming every missing non-weak kfunc/ksym, EINVAL for an
+ *   incompatible prototype.
  */
 export function resolveKsyms(spec: ObjectSpec, kernel: KernelBtfs): Map<string, ResolvedKsym> {
   const resolved = new Map<string, ResolvedKsym>();
+  const missing: string[] = [];
   for (const ext of spec.externs) {
     if (ext.kind === 'kconfig') continue;
     const kind = ext.kind === 'kfunc' ? BtfKind.FUNC : BtfKind.VAR;
@@ -53,15 +55,18 @@ export function resolveKsyms(spec: ObjectSpec, kernel: KernelBtfs): Map<string, 
       break;
     }
     if (found === undefined) {
-      if (!ext.weak) {
-        throw new BpfError(`${ext.kind} ${shown} is not defined by the running kernel (vmlinux or modules)`, {
-          code: 'ENOENT', object: spec.path,
-          hint: 'declare the extern __weak and guard its use with bpf_ksym_exists(), or use a kernel that has it',
-        });
-      }
+      // Collected, not thrown: one load attempt should name every extern the kernel lacks.
+      if (!ext.weak) missing.push(`${ext.kind} ${shown}`);
       found = { btfId: 0 };
     }
     resolved.set(ext.name, found);
+  }
+  if (missing.length > 0) {
+    const verb = missing.length === 1 ? 'is' : 'are';
+    throw new BpfError(`${missing.join(', ')} ${verb} not defined by the running kernel (vmlinux or modules)`, {
+      code: 'ENOENT', object: spec.path,
+      hint: 'declare each such extern __weak and guard its use with bpf_ksym_exists(), or use a kernel that has it',
+    });
   }
   return resolved;
 }

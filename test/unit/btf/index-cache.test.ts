@@ -1,13 +1,21 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Btf, BtfKind } from '../../../lib/btf';
-import { cachePath, defaultCacheOptions, indexKey, loadIndex, type IndexCacheOptions } from '../../../lib/btf/index-cache';
+import { cachePath, defaultCacheOptions, indexKey, loadIndex, MAX_INDEX_FILE, storeIndex, type IndexCacheOptions } from '../../../lib/btf/index-cache';
 import { IndexedTable } from '../../../lib/btf/indexed';
 import { parseVmlinux } from '../../../lib/btf/kernel';
 import { VmlinuxIndex } from '../../../lib/btf/vmlinux-index';
 import { synthetic } from './synthetic';
+
+// readSync passes through, recorded: the size bound is seen in what the cache asks to read.
+jest.mock('node:fs', () => {
+  const real = jest.requireActual<typeof import('node:fs')>('node:fs');
+  return { ...real, readSync: jest.fn(real.readSync) };
+});
+const readSyncCalls = (): unknown[][] => (fs.readSync as unknown as jest.Mock).mock.calls;
 
 const BOOT_A = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const BOOT_B = '11111111-2222-3333-4444-555555555555';
@@ -129,6 +137,42 @@ describe('vmlinux name index cache', () => {
     expect(indexed(btf)).toBe(false);
     expectSameAnswers(btf, syn.blob, syn.names);
     expect(readFileSync(cachePath(cache)).equals(good)).toBe(true);
+  });
+
+  it('does not read a planted index over MAX_INDEX_FILE, and replaces it', () => {
+    parseVmlinux(file, cache);
+    const good = readFileSync(cachePath(cache));
+    // The real index, then a hole up to one byte over the bound (sparse: no disk space).
+    truncateSync(cachePath(cache), MAX_INDEX_FILE + 1);
+    expect(statSync(cachePath(cache)).size).toBe(MAX_INDEX_FILE + 1);
+    const before = readSyncCalls().length;
+    const btf = parseVmlinux(file, cache);
+    expect(indexed(btf)).toBe(false);
+    expectSameAnswers(btf, syn.blob, syn.names);
+    // Refused from its size alone: no read of it was even asked for (the cache's first read
+    // of a file asks for all of it).
+    const lengths = readSyncCalls().slice(before).map((c) => (typeof c[3] === 'number' ? c[3] : 0));
+    expect(lengths.filter((n) => n > MAX_INDEX_FILE)).toEqual([]);
+    expect(readFileSync(cachePath(cache)).equals(good)).toBe(true);
+    expect(indexed(parseVmlinux(file, cache))).toBe(true);
+  });
+
+  it('removes stale temporary files of dead writers on the next store, and only those', () => {
+    parseVmlinux(file, cache);
+    const stale = join(cache.dir, '.vmlinux.idx.4242.0123456789ab');
+    const fresh = join(cache.dir, '.vmlinux.idx.4343.ba9876543210');
+    const unrelated = join(cache.dir, 'vmlinux.idx.keep');
+    const elevenMinutesAgo = (Date.now() - 11 * 60 * 1000) / 1000;
+    for (const p of [stale, fresh, unrelated]) writeFileSync(p, 'left by a writer that died');
+    utimesSync(stale, elevenMinutesAgo, elevenMinutesAgo);
+    utimesSync(unrelated, elevenMinutesAgo, elevenMinutesAgo);
+    const key = indexKey(cache, syn.blob.length, syn.blob, syn.blob.subarray(-4096))!;
+    expect(storeIndex(cache, key, Btf.parse(syn.blob).buildIndex())).toBe(true);
+    expect(existsSync(stale)).toBe(false);
+    // A temporary file this young may belong to a writer still at work.
+    expect(existsSync(fresh)).toBe(true);
+    expect(existsSync(unrelated)).toBe(true);
+    expect(existsSync(cachePath(cache))).toBe(true);
   });
 
   it('does not trust a cache file that others may write', () => {

@@ -123,4 +123,16 @@ describe('load plan of an object whose struct_ops type and kfuncs live in kernel
       code: 'ENOENT', message: expect.stringContaining('kfunc so_mod_kfunc is not defined by the running kernel'),
     }));
   });
+
+  test('without either module, one error names every missing kfunc, not just the first', () => {
+    const kernel = fixtureKernel();
+    let err: unknown;
+    try {
+      obj.planLoad({ kernel: { vmlinux: kernel.vmlinux, modules: [] } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ name: 'BpfError', code: 'ENOENT' });
+    expect((err as Error).message).toBe('kfunc so_mod_kfunc, kfunc so_dummy_kfunc are not defined by the running kernel (vmlinux or modules)');
+  });
 });

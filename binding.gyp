@@ -14,6 +14,7 @@
         'native/map_sizes.cc',
         'native/map_handle.cc',
         'native/mapped.cc',
+        'native/perf_event.cc',
         'native/prog_load.cc',
         'native/prog_test_run.cc',
         'native/ringbuf.cc',

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 // struct_ops.node exports: bpf(cmd, attr, buffers), bpfAsync(cmd, attr, buffers), close(fd),
-// setsockopt/getsockopt limited to TCP_CONGESTION (sockopt.cc), map handles for one-syscall
+// setsockopt/getsockopt limited to TCP_CONGESTION (sockopt.cc), perf_event_open for
+// tracepoints only (perf_event.cc), map handles for one-syscall
 // element operations (map_handle.cc), ring buffers (ringbuf.cc) and map mmaps (mapped.cc).
 // Plain functions with no native state: everything a call needs is in its arguments.
 #include <napi.h>
@@ -19,6 +20,7 @@ namespace structops {
 Napi::Value BpfAsync(const Napi::CallbackInfo& info);    // async.cc
 Napi::Value SetSockopt(const Napi::CallbackInfo& info);  // sockopt.cc
 Napi::Value GetSockopt(const Napi::CallbackInfo& info);  // sockopt.cc
+Napi::Value PerfEventOpenTracepoint(const Napi::CallbackInfo& info);  // perf_event.cc
 
 namespace {
 
@@ -113,6 +115,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       exports.Set("close", Napi::Function::New(env, Close, "close")).IsNothing() ||
       exports.Set("setsockopt", Napi::Function::New(env, SetSockopt, "setsockopt")).IsNothing() ||
       exports.Set("getsockopt", Napi::Function::New(env, GetSockopt, "getsockopt")).IsNothing() ||
+      exports.Set("perfEventOpenTracepoint",
+                  Napi::Function::New(env, PerfEventOpenTracepoint, "perfEventOpenTracepoint")).IsNothing() ||
       !InitMapHandle(env, exports) || !InitRingbuf(env, exports) || !InitMapped(env, exports)) {
     return exports;
   }

@@ -2,6 +2,7 @@
 import { BpfError } from '../errors';
 import { BpfProgType, Fd, ProgInfo, linkCreate, progAssocStructOps, progGetInfo, rawTracepointOpen } from '../sys';
 import { BpfLink } from './link';
+import { attachTracepoint } from './tracepoint';
 import { probeAssocStructOps } from '../features';
 import type { BpfMap } from './map';
 import type { ProgramSpec } from './spec';
@@ -130,12 +131,15 @@ export class BpfProgram {
   /**
    * Attaches the loaded program where its section says, through a BPF link: fentry/fexit/
    * fmod_ret/tp_btf programs with BPF_LINK_CREATE (the kernel function or tracepoint was
-   * resolved at load), raw_tp/raw_tracepoint programs with BPF_RAW_TRACEPOINT_OPEN. The
-   * link is owned by the object too: object.close() detaches it, `link.close()` sooner.
+   * resolved at load), raw_tp/raw_tracepoint programs with BPF_RAW_TRACEPOINT_OPEN,
+   * tracepoint/CATEGORY/NAME programs to a perf event of the tracefs tracepoint
+   * (perf_event_open, then BPF_LINK_CREATE with BPF_PERF_EVENT, Linux 5.15+). The link is
+   * owned by the object too: object.close() detaches it, `link.close()` sooner.
    *
-   * @throws {BpfError} EOPNOTSUPP for a program type this loader cannot attach (tracepoint
-   *   programs need perf events, not supported yet; struct_ops programs attach with their map);
-   *   the kernel's errno with command BPF_LINK_CREATE / BPF_RAW_TRACEPOINT_OPEN otherwise.
+   * @throws {BpfError} EOPNOTSUPP for a program type this loader cannot attach (struct_ops
+   *   programs attach with their map); ENOENT for a tracepoint the kernel lacks or when
+   *   tracefs is not mounted (the hint says how to mount it); the errno of perf_event_open,
+   *   or the kernel's errno with command BPF_LINK_CREATE / BPF_RAW_TRACEPOINT_OPEN otherwise.
    * @example
    * const link = obj.programs.get('count_calls')!.attach(); // SEC("fentry/tcp_sendmsg")
    */
@@ -147,12 +151,14 @@ export class BpfProgram {
         linkFd = linkCreate({ progFd: fd, attachType: this.spec.expectedAttachType });
       } else if (this.spec.progType === BpfProgType.RAW_TRACEPOINT && this.spec.attachTarget) {
         linkFd = rawTracepointOpen(this.spec.attachTarget, fd);
+      } else if (this.spec.progType === BpfProgType.TRACEPOINT) {
+        linkFd = attachTracepoint(fd, this.spec.attachTarget ?? '', this.name);
       } else {
         throw new BpfError(`program ${this.name} (${this.typeName}, section ${this.section}) cannot be attached by this loader`, {
           code: 'EOPNOTSUPP', program: this.name,
           hint: this.spec.progType === BpfProgType.STRUCT_OPS
             ? 'struct_ops programs run once their map is registered: obj.structOps.get(name).attach()'
-            : 'attach() supports fentry/fexit/fmod_ret/tp_btf and raw_tp programs; syscall programs run with testRun()',
+            : 'attach() supports fentry/fexit/fmod_ret/tp_btf, raw_tp and tracepoint programs; syscall programs run with testRun()',
         });
       }
     } catch (err) {

@@ -55,6 +55,7 @@ export { encodeRawTracepointOpenAttr, rawTracepointOpen } from './raw-tracepoint
 export type { ProgTestRunAttr, ProgTestRunResult } from './prog-test-run';
 export { objGet, objPin } from './obj-pin';
 export { getsockopt, setsockopt } from './sockopt';
+export { perfEventOpenTracepoint } from './perf-event-open';
 // Raw access for tests and diagnostics: the addon itself (bpf/bpfAsync/close).
 export { nativeAddon } from './native';
 export { pageSizeFromAuxv, systemPageSize } from './page-size';

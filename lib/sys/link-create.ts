@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-/** BPF_LINK_CREATE (the first 16 bytes: enough for struct_ops links). */
+/** BPF_LINK_CREATE (the first 16 bytes: enough for struct_ops, tracing and perf event links). */
 import { BpfError } from '../errors';
 import type { AttrLayout, FdLike } from './attr';
 import { encodeAttr, fd, u32 } from './attr';

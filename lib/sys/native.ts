@@ -18,6 +18,11 @@ interface NativeAddon {
   /** TCP_CONGESTION only (native/sockopt.cc). */
   setsockopt(fd: number, level: number, optname: number, value: Buffer): void;
   getsockopt(fd: number, level: number, optname: number, size: number): Buffer;
+  /**
+   * perf_event_open of one tracepoint (native/perf_event.cc). Optional: an addon built
+   * before it existed still serves everything else (see perf-event-open.ts).
+   */
+  perfEventOpenTracepoint?(id: number, cpu: number): number;
 }
 
 

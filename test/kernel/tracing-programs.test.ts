@@ -4,13 +4,40 @@
  * programs run from user space. BPF_PROG_ASSOC_STRUCT_OPS is probed (new in 6.19; 6.18 has none).
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { openObject, type BpfLink, type BpfObject } from '../../lib';
 import { probeAssocStructOps } from '../../lib/features';
 import { describeKernel } from '../helpers/kernel';
 import { fixture } from '../helpers/fixtures';
 
+function links(): { id: number; type: string }[] {
+  return JSON.parse(execFileSync('bpftool', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { id: number; type: string }[];
+}
+
 function linkIds(): number[] {
-  return (JSON.parse(execFileSync('bpftool', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { id: number }[]).map((l) => l.id);
+  return links().map((l) => l.id);
+}
+
+/** Perf event fds this process holds. */
+function perfFds(): number {
+  return readdirSync('/proc/self/fd').filter((f) => {
+    try { return readlinkSync(`/proc/self/fd/${f}`) === 'anon_inode:[perf_event]'; } catch { return false; }
+  }).length;
+}
+
+/**
+ * Mounts tracefs for `fn` when no tracefs is mounted (some hosts mount neither
+ * /sys/kernel/tracing nor debugfs), and unmounts it after: tracepoint attach reads ids there.
+ */
+function withTracefs<T>(fn: () => T): T {
+  const mounted = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].some((r) => existsSync(`${r}/events`));
+  if (!mounted) execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing']);
+  try {
+    return fn();
+  } finally {
+    if (!mounted) execFileSync('umount', ['/sys/kernel/tracing']);
+  }
 }
 
 describeKernel('tracing and syscall programs of a struct_ops object', () => {
@@ -61,8 +88,56 @@ describeKernel('tracing and syscall programs of a struct_ops object', () => {
     expect(() => nativeAddon().bpf(BpfCmd.PROG_TEST_RUN, enc.attr, enc.buffers)).toThrow(/only for struct_ops programs/);
   });
 
+  test('a tracepoint program links to a perf event of its tracefs tracepoint and counts every hit', () => withTracefs(() => {
+    const calls = () => obj.readGlobals('.bss').tracepoint_calls as bigint;
+    const fdsBefore = perfFds();
+    expect(calls()).toBe(0n);
+    const link = prog('s10a_tracepoint').attach();
+    const id = link.id;
+    try {
+      expect(links()).toContainEqual(expect.objectContaining({ id, type: 'perf_event' }));
+      // The link holds the perf event: no perf fd is left open in this process.
+      expect(perfFds()).toBe(fdsBefore);
+      // One getpriority() each; nothing else in Node makes that system call.
+      for (let i = 0; i < 5; i++) getPriority();
+      expect(calls()).toBe(5n);
+    } finally {
+      link.close();
+    }
+    getPriority();
+    getPriority();
+    expect(calls()).toBe(5n);
+    expect(linkIds()).not.toContain(id);
+  }));
+
+  test('a tracepoint the kernel lacks is an ENOENT naming the program and the tracepoint, before any perf event or link', async () => {
+    const { readFileSync } = await import('node:fs');
+    const bytes = Buffer.from(readFileSync(fixture('s10a_tracing')));
+    // Rename it in the section name table: .../sys_enter_getpriority -> .../sys_enter_getprioritX.
+    const from = 'tracepoint/syscalls/sys_enter_getpriority\0';
+    let renamed = 0;
+    for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1), renamed++) {
+      bytes.write('X', at + from.length - 2);
+    }
+    expect(renamed).toBeGreaterThan(0);
+    const bad = await openObject(bytes, { name: 'bad.bpf.o' });
+    try {
+      await bad.load();
+      const before = linkIds();
+      const fds = perfFds();
+      withTracefs(() => {
+        expect(() => bad.programs.get('s10a_tracepoint')!.attach()).toThrow(expect.objectContaining({
+          code: 'ENOENT', program: 's10a_tracepoint', message: expect.stringContaining('syscalls/sys_enter_getprioritX'),
+        }));
+      });
+      expect(linkIds()).toEqual(before);
+      expect(perfFds()).toBe(fds);
+    } finally {
+      bad.close();
+    }
+  });
+
   test('attach refuses what it cannot attach; links close with the object', async () => {
-    expect(() => prog('s10a_tracepoint').attach()).toThrow(expect.objectContaining({ code: 'EOPNOTSUPP', program: 's10a_tracepoint' }));
     expect(() => prog('s10a_trace_test_1').attach()).toThrow(expect.objectContaining({ code: 'EOPNOTSUPP', hint: expect.stringContaining('structOps') }));
     const other = await openObject(fixture('s10a_tracing'));
     await other.load();

@@ -6,7 +6,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // Kernel tests share global kernel state (TCP CC names, bpffs); run files one at a time.
   maxWorkers: 1,
-  // --json reports survive a failed assertion on a bigint (see the file).
-  globalSetup: '<rootDir>/test/helpers/report-bigint.js',
+  // --json reports survive a failed assertion on a bigint; /sys/fs/bpf is left as found.
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
   testTimeout: 60000,
 };

@@ -98,7 +98,15 @@ case "$MODE" in
 esac
 mode_cleanup() { "${MODE}_cleanup"; }
 command -v strace >/dev/null || { echo "fault-sweep: strace missing"; echo "fault-sweep: 0 passed, 1 failed"; exit 1; }
-trap mode_cleanup EXIT
+# --pin-dir mounts a bpffs at /sys/fs/bpf when there is none (as bpftool does); one this
+# sweep mounted goes again at exit, once only bpf_preload's entries are left in it.
+bpffs_mounted() { awk '$2 == "/sys/fs/bpf" && $3 == "bpf" { found = 1 } END { exit !found }' /proc/self/mounts; }
+bpffs_before=0; bpffs_mounted && bpffs_before=1
+restore_bpffs() {
+  [ "$bpffs_before" = 1 ] || ! bpffs_mounted && return
+  [ -z "$(ls -A /sys/fs/bpf | grep -vxE 'maps\.debug|progs\.debug')" ] && umount /sys/fs/bpf
+}
+trap 'mode_cleanup; restore_bpffs' EXIT
 
 "${MODE}_setup"
 calls=$(strace -f -qq -e trace=bpf -o /dev/stdout "${CLI[@]}" 2>/dev/null | grep -c 'bpf(')

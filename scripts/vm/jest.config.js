@@ -10,8 +10,9 @@ module.exports = {
   transform: {},
   testEnvironment: 'node',
   maxWorkers: 1,
-  // --json reports survive a failed assertion on a bigint (see the file).
-  globalSetup: '<rootDir>/test/helpers/report-bigint.js',
+  // --json reports survive a failed assertion on a bigint; /sys/fs/bpf is left as found.
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
   testTimeout: Number(process.env.VMTEST_TEST_TIMEOUT_MS || 300000),
   // No cache: its files are written asynchronously, so an fd of Jest's may be open when a
   // test takes its /proc/self/fd baseline and closed when it checks it.

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Jest globalSetup (host and VM configs). Runs in Jest's own process, where `--json` writes
+ * Part of Jest's globalSetup (global-setup.js). Runs in Jest's own process, where `--json` writes
  * the report: a failed `expect(x).toBe(17n)` carries bigints in its failure details, and
  * JSON.stringify throws on a bigint, which used to turn one failed assertion into a lost
  * report ("Do not know how to serialize a BigInt"). Bigints are written as decimal strings

@@ -9,7 +9,6 @@ import { availableCongestionControls } from '../../lib/cli/demo';
 import { mapDeleteElem, objGet } from '../../lib/sys';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { eventually, runChild } from '../helpers/child';
-import { restoreBpffsRootLater } from '../helpers/child-cli';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel, openFdCount } from '../helpers/kernel';
@@ -51,11 +50,6 @@ describeKernel('pinning links and maps on bpffs', () => {
   const dirs: string[] = [];
   const mounts: string[] = [];
   let n = 0;
-  let restoreBpffs = (): void => undefined;
-  beforeAll(() => {
-    restoreBpffs = restoreBpffsRootLater();
-  });
-  afterAll(() => restoreBpffs());
   let baseline = 0;
   const pinDir = (): string => {
     const dir = join(BPFFS_ROOT, `struct-ops-test-${process.pid}-${n++}`);

@@ -22,8 +22,6 @@ Napi::Value SetSockopt(const Napi::CallbackInfo& info);  // sockopt.cc
 Napi::Value GetSockopt(const Napi::CallbackInfo& info);  // sockopt.cc
 Napi::Value PerfEventOpenTracepoint(const Napi::CallbackInfo& info);  // perf_event.cc
 
-namespace {
-
 bool ReadIndex(const Napi::Value& v, double max, double* out) {
   if (!v.IsNumber()) return false;
   double d = v.As<Napi::Number>().DoubleValue();
@@ -31,6 +29,8 @@ bool ReadIndex(const Napi::Value& v, double max, double* out) {
   *out = d;
   return true;
 }
+
+namespace {
 
 bool ThrowType(Napi::Env env, const char* message) {
   Napi::TypeError::New(env, message).ThrowAsJavaScriptException();

@@ -32,6 +32,10 @@ bool ParseCallArgs(const Napi::CallbackInfo& info, CallArgs* out);
 Napi::Value MakeSysError(Napi::Env env, int err, uint32_t cmd, const char* syscall,
                          const std::string& detail, bool preflight);
 
+// Reads a JS number that is an integer in [0, max] into *out (defined in addon.cc); false
+// for anything else (not a number, fractional, negative, NaN, too large).
+bool ReadIndex(const Napi::Value& v, double max, double* out);
+
 // errno name ("EPERM"), "ENOTSUPP" for the kernel-internal 524.
 std::string ErrnoName(int err);
 

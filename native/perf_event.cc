@@ -11,23 +11,11 @@
 
 #include <cerrno>
 #include <climits>
-#include <cmath>
 #include <cstring>
 
 #include "js.h"
 
 namespace structops {
-namespace {
-
-bool ReadInt(const Napi::Value& v, double max, double* out) {
-  if (!v.IsNumber()) return false;
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= max) || std::floor(d) != d) return false;
-  *out = d;
-  return true;
-}
-
-}  // namespace
 
 // perfEventOpenTracepoint(id, cpu): the perf event fd (close-on-exec), counting every hit.
 Napi::Value PerfEventOpenTracepoint(const Napi::CallbackInfo& info) {
@@ -35,7 +23,7 @@ Napi::Value PerfEventOpenTracepoint(const Napi::CallbackInfo& info) {
   double id = 0;
   double cpu = 0;
   // Tracepoint ids are the kernel's `int` event type numbers; cpus are ints too.
-  if (info.Length() < 2 || !ReadInt(info[0], INT_MAX, &id) || !ReadInt(info[1], INT_MAX, &cpu)) {
+  if (info.Length() < 2 || !ReadIndex(info[0], INT_MAX, &id) || !ReadIndex(info[1], INT_MAX, &cpu)) {
     Napi::TypeError::New(env, "expected (tracepoint id, cpu) as non-negative integers").ThrowAsJavaScriptException();
     return env.Undefined();
   }

@@ -9,13 +9,14 @@
  *   node scripts/rule-deletion.js [--files lib/a.ts,lib/b/] [--scope test/unit] [--jobs 2]
  *                                 [--out FILE.jsonl] [--timeout SECONDS]
  *
- * For each site: first the test files that import the site's file (or its folder's index)
- * by path, then, if none failed, every test file of the scope (--scope, default test/unit;
- * kernel tests need root and the kernel lock). Jest runs with --bail, so a caught rule
- * costs one failing file. Verdicts: caught (with the first failing test file), survived
- * (no test failed: the rule has no test), timeout (the run took longer than --timeout, also
- * a failure of the tests, reported apart). Prints a summary and one line per survivor;
- * --out keeps one JSON line per site. A baseline run with no rule deleted must pass first.
+ * First a baseline run of every test file of the scope (--scope, default test/unit; kernel
+ * tests need root and the kernel lock) with no rule deleted records which test files make
+ * each site fire (tracer.js); files that fail there are left out. A site that never fires is
+ * `untested`: deleting it cannot change any outcome. A site that fires is deleted and only
+ * the files it fired in run again (Jest --bail): `caught` (with the first failing test),
+ * `survived` (the tests reach the rule but do not notice it is gone), or `timeout` (the run
+ * took longer than --timeout, a failure too, reported apart). Prints a summary and one line
+ * per untested or surviving rule; --out keeps one JSON line per site.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -60,21 +61,6 @@ function libFiles(selectors) {
   return all.filter((f) => selectors.some((s) => (s.endsWith('/') ? f.startsWith(s) : f === s)));
 }
 
-/** Test files of the scope whose text names the site's file or its folder by import path. */
-function directTests(libFile, scopeTests) {
-  const noExt = libFile.replace(/\.ts$/, '');
-  const names = [noExt];
-  if (path.basename(noExt) === 'index') names.push(path.dirname(noExt));
-  return scopeTests.filter((t) => {
-    const text = fs.readFileSync(path.join(ROOT, t), 'utf8');
-    return names.some((n) => {
-      const rel = path.relative(path.dirname(t), n).replace(/\\/g, '/');
-      const spec = rel.startsWith('.') ? rel : `./${rel}`;
-      return text.includes(`'${spec}'`) || text.includes(`"${spec}"`);
-    });
-  });
-}
-
 function jestConfig(cacheDir) {
   const base = require(path.join(ROOT, 'jest.config.js'));
   return {
@@ -82,6 +68,7 @@ function jestConfig(cacheDir) {
     rootDir: ROOT,
     cacheDirectory: cacheDir,
     transform: { '^.+\\.ts$': [path.join(__dirname, 'rule-deletion', 'transform.js'), { diagnostics: false }] },
+    setupFilesAfterEnv: [...(base.setupFilesAfterEnv ?? []), path.join(__dirname, 'rule-deletion', 'tracer.js')],
   };
 }
 
@@ -90,11 +77,20 @@ function jestConfig(cacheDir) {
  * The first failure is read from Jest's own "FAIL file" / "● test" lines (with --bail Jest
  * exits before writing a --json report).
  */
-function runJest(configFile, tests, site, timeoutS, bail = true) {
+const running = new Set();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    for (const pid of running) try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    process.exit(130);
+  });
+}
+
+function runJest(configFile, tests, site, timeoutS, bail = true, trace = '') {
   return new Promise((resolve) => {
-    const env = { ...process.env, STRUCT_OPS_RULE_OFF: site ?? '' };
+    const env = { ...process.env, STRUCT_OPS_RULE_OFF: site ?? '', STRUCT_OPS_RULE_TRACE: trace };
     const args = [require.resolve('jest/bin/jest'), '--config', configFile, ...(bail ? ['--bail'] : []), '--ci', '--runTestsByPath', ...tests];
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    running.add(child.pid);
     let file;
     let test;
     const failedFiles = [];
@@ -117,6 +113,7 @@ function runJest(configFile, tests, site, timeoutS, bail = true) {
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
     }, timeoutS * 1000);
     child.on('close', (code) => {
+      running.delete(child.pid);
       clearTimeout(timer);
       const firstFailure = file === undefined ? undefined : `${file}${test ? ` > ${test}` : ''}`;
       resolve({ failed: code !== 0 || timedOut, firstFailure, timedOut, failedFiles });
@@ -138,32 +135,49 @@ async function main() {
     process.stderr.write(`rule-deletion: ${sites.length} rule sites in ${files.length} files; scope ${opts.scope} (${scopeTests.length} test files); baseline run...\n`);
     // A test file that fails with no rule deleted cannot tell anything: it is left out (and
     // named), e.g. the unprivileged tests of a checkout that user cannot reach.
-    const base = await runJest(configFile, scopeTests, undefined, opts.timeout * 4, false);
+    const traceFile = path.join(work, 'fired.tsv');
+    fs.writeFileSync(traceFile, '');
+    const base = await runJest(configFile, scopeTests, undefined, opts.timeout * 4, false, traceFile);
     if (base.timedOut || (base.failed && base.failedFiles.length === 0)) throw new Error('the baseline run (no rule deleted) did not finish; see npx jest ' + opts.scope);
     for (const f of base.failedFiles) process.stderr.write(`rule-deletion: left out ${f}: it fails with no rule deleted\n`);
     scopeTests = scopeTests.filter((t) => !base.failedFiles.includes(t));
+    const firedIn = new Map();
+    for (const line of fs.readFileSync(traceFile, 'utf8').split('\n')) {
+      const [id, testPath] = line.split('\t');
+      if (!id || !testPath) continue;
+      const rel = path.relative(ROOT, testPath);
+      if (!scopeTests.includes(rel)) continue;
+      if (!firedIn.has(id)) firedIn.set(id, new Set());
+      firedIn.get(id).add(rel);
+    }
     const results = [];
+    const record = (s, verdict, caughtBy, tests) => {
+      const row = { site: s.id, rule: s.text, verdict, caughtBy: caughtBy ?? null, firedIn: tests };
+      results.push(row);
+      if (out !== undefined) fs.writeSync(out, JSON.stringify(row) + '\n');
+      process.stderr.write(`${results.length}/${sites.length} ${verdict.padEnd(8)} ${s.id}${caughtBy ? `  <- ${caughtBy}` : ''}\n`);
+    };
+    const fired = [];
+    for (const s of sites) {
+      if (firedIn.has(s.id)) fired.push(s);
+      else record(s, 'untested', undefined, []);
+    }
     let next = 0;
     const worker = async () => {
-      while (next < sites.length) {
-        const s = sites[next++];
-        const direct = directTests(s.file, scopeTests);
-        let r = direct.length > 0 ? await runJest(configFile, direct, s.id, opts.timeout) : { failed: false };
-        if (!r.failed) r = await runJest(configFile, scopeTests, s.id, opts.timeout);
-        const verdict = r.timedOut ? 'timeout' : r.failed ? 'caught' : 'survived';
-        const row = { site: s.id, rule: s.text, verdict, caughtBy: r.firstFailure ?? null };
-        results.push(row);
-        if (out !== undefined) fs.writeSync(out, JSON.stringify(row) + '\n');
-        process.stderr.write(`${results.length}/${sites.length} ${verdict.padEnd(8)} ${s.id}${r.firstFailure ? `  <- ${r.firstFailure}` : ''}\n`);
+      while (next < fired.length) {
+        const s = fired[next++];
+        const tests = [...firedIn.get(s.id)].sort();
+        const r = await runJest(configFile, tests, s.id, opts.timeout);
+        record(s, r.timedOut ? 'timeout' : r.failed ? 'caught' : 'survived', r.firstFailure, tests);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(opts.jobs, sites.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(opts.jobs, fired.length) }, worker));
     const count = (v) => results.filter((r) => r.verdict === v).length;
-    console.log(`rule-deletion: ${results.length} rules, ${count('caught')} caught, ${count('timeout')} timeout, ${count('survived')} survived (scope ${opts.scope})`);
-    for (const r of results.filter((x) => x.verdict === 'survived').sort((a, b) => a.site.localeCompare(b.site, 'en', { numeric: true }))) {
-      console.log(`survived ${r.site}  ${r.rule}`);
+    console.log(`rule-deletion: ${results.length} rules, ${count('caught')} caught, ${count('timeout')} timeout, ${count('survived')} survived, ${count('untested')} untested (scope ${opts.scope})`);
+    for (const r of results.filter((x) => x.verdict === 'survived' || x.verdict === 'untested').sort((a, b) => a.site.localeCompare(b.site, 'en', { numeric: true }))) {
+      console.log(`${r.verdict} ${r.site}  ${r.rule}`);
     }
-    process.exitCode = count('survived') > 0 ? 1 : 0;
+    process.exitCode = count('survived') + count('untested') > 0 ? 1 : 0;
   } finally {
     if (out !== undefined) fs.closeSync(out);
     fs.rmSync(work, { recursive: true, force: true });

@@ -7,9 +7,10 @@
  *
  * instrument() rewrites a file so that each site can be switched off at run time by
  * STRUCT_OPS_RULE_OFF=<site id>: the throw statement becomes
- * `{ if (process.env.STRUCT_OPS_RULE_OFF !== "<id>") throw ...; }`, i.e. the rule is deleted
- * and control goes on past it. The rewrite is the same for every site, so Jest's transform
- * cache stays warm across the hundreds of runs.
+ * `{ if (process.env.STRUCT_OPS_RULE_OFF !== "<id>") { fired("<id>"); throw ...; } }`, i.e.
+ * the rule is deleted and control goes on past it; otherwise the site reports that it fired
+ * (to `globalThis.__structOpsRuleFired`, set by tracer.js when tracing) and throws as before.
+ * The rewrite is the same for every site, so Jest's transform cache stays warm across runs.
  */
 const ts = require('typescript');
 
@@ -47,7 +48,8 @@ function instrument(rel, source) {
   let at = 0;
   for (const s of sites) {
     out += source.slice(at, s.start);
-    out += `{ if (process.env.STRUCT_OPS_RULE_OFF !== ${JSON.stringify(s.id)}) ${source.slice(s.start, s.end)} }`;
+    const id = JSON.stringify(s.id);
+    out += `{ if (process.env.STRUCT_OPS_RULE_OFF !== ${id}) { globalThis.__structOpsRuleFired?.(${id}); ${source.slice(s.start, s.end)} } }`;
     at = s.end;
   }
   return out + source.slice(at);

@@ -32,6 +32,26 @@ describe('rule-deletion sites', () => {
     expect(ruleSites('lib/x.ts', SOURCE).map((s) => s.id)).toEqual(['lib/x.ts:2:14', 'lib/x.ts:3:14']);
   });
 
+  test('a site reports that it fired (the baseline trace), and a deleted one does not', () => {
+    const check = load(instrument('lib/x.ts', SOURCE));
+    const fired: string[] = [];
+    const g = globalThis as { __structOpsRuleFired?: (id: string) => void };
+    const saved = process.env.STRUCT_OPS_RULE_OFF;
+    g.__structOpsRuleFired = (id) => fired.push(id);
+    try {
+      delete process.env.STRUCT_OPS_RULE_OFF;
+      expect(() => check(-1, () => {})).toThrow('negative');
+      check(5, () => {});
+      process.env.STRUCT_OPS_RULE_OFF = 'lib/x.ts:3:14';
+      check(10, () => {});
+      expect(fired).toEqual(['lib/x.ts:2:14']);
+    } finally {
+      delete g.__structOpsRuleFired;
+      if (saved === undefined) delete process.env.STRUCT_OPS_RULE_OFF;
+      else process.env.STRUCT_OPS_RULE_OFF = saved;
+    }
+  });
+
   test('switching a site off deletes that rule only, and keeps an else branch where it was', () => {
     const check = load(instrument('lib/x.ts', SOURCE));
     const saved = process.env.STRUCT_OPS_RULE_OFF;

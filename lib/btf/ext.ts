@@ -6,6 +6,7 @@
 
 import { BpfError, malformed } from '../errors';
 import type { BpfErrorContext } from '../errors';
+import { INSN_SIZE } from '../asm'; // every insn_off is a multiple of it
 
 /** A func_info record: the BTF FUNC describing the function that starts at `insnOff`. */
 export interface BtfExtFuncInfo {
@@ -87,8 +88,6 @@ const BTF_EXT_VERSION = 1;
 const HEADER_MIN = 24;
 /** Header with core_relo_off/len (LLVM 11+). */
 const HEADER_WITH_CORE = 32;
-/** Size of one instruction; every insn_off must be a multiple of it. */
-const INSN_SIZE = 8;
 const SECTION = '.BTF.ext';
 
 type StringAt = (off: number) => string;

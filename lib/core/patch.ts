@@ -8,24 +8,13 @@
  *
  * Instruction layout (little-endian): code u8, dst/src regs u8, off s16, imm s32.
  */
+import { BPF_ALU, BPF_ALU64, BPF_CALL, BPF_JMP, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_X, INSN_SIZE, LD_IMM64 } from '../asm';
 import { CORE_POISON_IMM } from './relocation';
 import { RelocFailure } from './failure';
 import type { Resolution } from './resolve';
 
-/** Size of one BPF instruction. */
-export const INSN_SIZE = 8;
+export { INSN_SIZE };
 
-const CLASS_LD = 0x00;
-const CLASS_LDX = 0x01;
-const CLASS_ST = 0x02;
-const CLASS_STX = 0x03;
-const CLASS_ALU = 0x04;
-const CLASS_JMP = 0x05;
-const CLASS_ALU64 = 0x07;
-const SRC_X = 0x08;
-const CALL = 0x80;
-/** BPF_LD | BPF_IMM | BPF_DW: the first half of a 16-byte LD_IMM64. */
-const LD_IMM64 = 0x18;
 const SIZE_MASK = 0x18;
 /** BPF_W, BPF_H, BPF_B, BPF_DW by byte count. */
 const SIZE_BITS: Record<number, number> = { 4: 0x00, 2: 0x08, 1: 0x10, 8: 0x18 };
@@ -45,19 +34,19 @@ export function patchInstruction(insns: Buffer, index: number, res: Resolution):
   const at = index * INSN_SIZE;
   const code = insns[at];
   switch (code & 0x07) {
-    case CLASS_ALU:
-    case CLASS_ALU64: {
-      if ((code & SRC_X) !== 0) throw new RelocFailure(`insn ${index} (ALU) uses a register operand, not an immediate`);
+    case BPF_ALU:
+    case BPF_ALU64: {
+      if ((code & BPF_X) !== 0) throw new RelocFailure(`insn ${index} (ALU) uses a register operand, not an immediate`);
       const imm = insns.readInt32LE(at + 4);
       if (res.validate && !sameValue(imm, res.orig)) throw unexpected(index, 'ALU/ALU64', BigInt(imm), res);
       insns.writeInt32LE(toImm32(res.next, index), at + 4);
       return undefined;
     }
-    case CLASS_LDX:
-    case CLASS_ST:
-    case CLASS_STX:
+    case BPF_LDX:
+    case BPF_ST:
+    case BPF_STX:
       return patchMemory(insns, index, res);
-    case CLASS_LD:
+    case BPF_LD:
       patchLdImm64(insns, index, res);
       return undefined;
     default:
@@ -124,7 +113,7 @@ export function poisonInstruction(insns: Buffer, index: number): void {
 }
 
 function writePoison(insns: Buffer, at: number): void {
-  insns[at] = CLASS_JMP | CALL;
+  insns[at] = BPF_JMP | BPF_CALL;
   insns[at + 1] = 0;
   insns.writeInt16LE(0, at + 2);
   insns.writeInt32LE(CORE_POISON_IMM, at + 4);

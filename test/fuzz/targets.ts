@@ -5,7 +5,7 @@ import { applyCoreRelocations } from '../../lib/core';
 import { parseElf } from '../../lib/elf';
 import { BpfObject, loadObjectSpec } from '../../lib/object';
 import { generateTypes } from '../../lib/cli/gen/types';
-import { INSN_SIZE } from '../../lib/object/insn';
+import { INSN_SIZE } from '../../lib/asm';
 import { findKernelStructOps } from '../../lib/struct-ops/kernel-type';
 import { planStructOps } from '../../lib/struct-ops/plan';
 import type { Hotspot } from './mutate';

@@ -3,7 +3,7 @@ import { BpfError } from '../../errors';
 import {
   BPF_PSEUDO_BTF_ID, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, CALL, INSN_SIZE,
   POISON_KFUNC_BASE, imm, setImm, setOff, setSrcReg,
-} from '../insn';
+} from '../../asm';
 import type { ExternSpec } from '../spec';
 import type { LinkedProgram } from './link';
 import type { ResolvedKsym } from './ksyms';

@@ -3,7 +3,7 @@ import { malformed } from '../../errors';
 import type { BtfExt } from '../../btf';
 import {
   BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, INSN_SIZE, setImm, setSrcReg,
-} from '../insn';
+} from '../../asm';
 import type { FunctionSpec, InsnRelocation, ProgramSpec } from '../spec';
 import { functionAt } from '../open/functions';
 

@@ -5,7 +5,7 @@ import { BtfKind, type BtfFeatures } from '../../btf';
 import { applyCoreRelocations, PoisonedRelocation } from '../../core';
 import { findKernelStructOps } from '../../struct-ops/kernel-type';
 import { planStructOps, StructOpsPlan } from '../../struct-ops/plan';
-import { INSN_SIZE } from '../insn';
+import { INSN_SIZE } from '../../asm';
 import type { BpfMap } from '../map';
 import type { BpfProgram } from '../program';
 import type { FunctionSpec, ObjectSpec } from '../spec';

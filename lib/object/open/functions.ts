@@ -3,7 +3,7 @@ import { malformed } from '../../errors';
 import {
   ElfFile, ElfSection, SHF_EXECINSTR, STB_GLOBAL, STB_LOCAL, STT_FUNC, STV_DEFAULT,
 } from '../../elf';
-import { INSN_SIZE } from '../insn';
+import { INSN_SIZE } from '../../asm';
 import type { FunctionSpec, ProgramSpec } from '../spec';
 import { sectionDef, sectionTarget } from './sections';
 

@@ -3,7 +3,7 @@ import { malformed } from '../../errors';
 import { ElfFile, ElfSection, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF } from '../../elf';
 import {
   CALL, INSN_SIZE, LD_IMM64, imm, isCall, isLdImm64, isPseudoCall, isPseudoFunc, srcReg, BPF_PSEUDO_CALL,
-} from '../insn';
+} from '../../asm';
 import type { ExternSpec, FunctionSpec, InsnRelocation, MapSpec } from '../spec';
 import { functionContaining } from './functions';
 

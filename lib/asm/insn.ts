@@ -15,6 +15,8 @@ export const BPF_JMP = 0x05;
 export const BPF_JMP32 = 0x06;
 export const BPF_ALU64 = 0x07;
 export const BPF_IMM = 0x00;
+/** Source operand is a register (BPF_X), not the immediate (BPF_K). */
+export const BPF_X = 0x08;
 export const BPF_DW = 0x18;
 export const BPF_CALL = 0x80;
 export const BPF_EXIT = 0x90;

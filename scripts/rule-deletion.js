@@ -7,7 +7,12 @@
  * so no file is edited and the tree stays as it is.
  *
  *   node scripts/rule-deletion.js [--files lib/a.ts,lib/b/] [--scope test/unit] [--jobs 2]
- *                                 [--out FILE.jsonl] [--timeout SECONDS]
+ *                                 [--out FILE.jsonl] [--timeout SECONDS] [--lock FILE]
+ *                                 [--from FILE.jsonl [--verdicts untested,survived]]
+ *
+ * --from takes the sites of an earlier --out whose verdict is one of --verdicts (e.g. the
+ * rules no unit test covers, to try them against test/kernel); --lock runs every Jest under
+ * `flock FILE` (the kernel tests' lock, held one run at a time).
  *
  * First a baseline run of every test file of the scope (--scope, default test/unit; kernel
  * tests need root and the kernel lock) with no rule deleted records which test files make
@@ -27,7 +32,7 @@ const { ruleSites } = require('./rule-deletion/sites');
 const ROOT = path.resolve(__dirname, '..');
 
 function parseArgs(argv) {
-  const o = { files: ['lib/'], scope: 'test/unit', jobs: 2, out: undefined, timeout: 300 };
+  const o = { files: ['lib/'], scope: 'test/unit', jobs: 2, out: undefined, timeout: 300, lock: undefined, from: undefined, verdicts: ['untested', 'survived'] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -39,6 +44,9 @@ function parseArgs(argv) {
     else if (a === '--jobs') o.jobs = Number(v());
     else if (a === '--out') o.out = v();
     else if (a === '--timeout') o.timeout = Number(v());
+    else if (a === '--lock') o.lock = v();
+    else if (a === '--from') o.from = v();
+    else if (a === '--verdicts') o.verdicts = v().split(',').filter(Boolean);
     else throw new Error(`unknown option ${a} (see the header of scripts/rule-deletion.js)`);
   }
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error('--jobs must be a positive integer');
@@ -85,11 +93,14 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
+let lockFile;
+
 function runJest(configFile, tests, site, timeoutS, bail = true, trace = '') {
   return new Promise((resolve) => {
     const env = { ...process.env, STRUCT_OPS_RULE_OFF: site ?? '', STRUCT_OPS_RULE_TRACE: trace };
-    const args = [require.resolve('jest/bin/jest'), '--config', configFile, ...(bail ? ['--bail'] : []), '--ci', '--runTestsByPath', ...tests];
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const jest = [process.execPath, require.resolve('jest/bin/jest'), '--config', configFile, ...(bail ? ['--bail'] : []), '--ci', '--runTestsByPath', ...tests];
+    const [cmd, ...args] = lockFile ? ['flock', lockFile, ...jest] : jest;
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     running.add(child.pid);
     let file;
     let test;
@@ -125,8 +136,14 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   let scopeTests = listTs(path.join(ROOT, opts.scope)).filter((f) => f.endsWith('.test.ts')).map((f) => path.relative(ROOT, f));
   if (scopeTests.length === 0) throw new Error(`no test files under ${opts.scope}`);
+  lockFile = opts.lock;
   const files = libFiles(opts.files);
-  const sites = files.flatMap((f) => ruleSites(f, fs.readFileSync(path.join(ROOT, f), 'utf8')).map((s) => ({ ...s, file: f })));
+  let sites = files.flatMap((f) => ruleSites(f, fs.readFileSync(path.join(ROOT, f), 'utf8')).map((s) => ({ ...s, file: f })));
+  if (opts.from !== undefined) {
+    const wanted = new Set(fs.readFileSync(opts.from, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .filter((r) => opts.verdicts.includes(r.verdict)).map((r) => r.site));
+    sites = sites.filter((s) => wanted.has(s.id));
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rule-deletion-'));
   const configFile = path.join(work, 'jest.config.json');
   fs.writeFileSync(configFile, JSON.stringify(jestConfig(path.join(work, 'cache'))));

@@ -98,14 +98,29 @@ describeKernel('unregisterStructOps / findRegistrations', () => {
     expect(catchBpf(() => unregisterStructOps({ pin: linkPin }))).toMatchObject({ code: 'ENOENT', message: expect.stringMatching(/^nothing is pinned at/) });
 
     const mapPin = join(pinDir, 'unr_legacy');
-    const obj = await openObject(UNR_OBJECT);
-    const map = obj.structOps.get('unr_legacy')!;
-    await obj.load();
-    await map.attach({ persist: true });
-    map.pin(mapPin);
-    obj.close();
-    const [done] = unregisterStructOps({ name: 'unr_legacy' });
-    expect(done).toMatchObject({ kind: 'legacy', unpinned: [mapPin], warnings: [] });
+    const pinnedLegacy = async (): Promise<number> => {
+      const obj = await openObject(UNR_OBJECT);
+      try {
+        const map = obj.structOps.get('unr_legacy')!;
+        await obj.load();
+        await map.attach({ persist: true });
+        map.pin(mapPin);
+        return map.id;
+      } finally {
+        obj.close();
+      }
+    };
+    // By name: the pin is found on bpffs.
+    const byName = await pinnedLegacy();
+    expect(unregisterStructOps({ name: 'unr_legacy' })).toEqual([expect.objectContaining({ kind: 'legacy', mapId: byName, unpinned: [mapPin], warnings: [] })]);
+    expect(existsSync(mapPin)).toBe(false);
+    expect(availableCongestionControls()).not.toContain('unr_own_legacy');
+    // By its pin.
+    const byPin = await pinnedLegacy();
+    expect(unregisterStructOps({ pin: mapPin })).toEqual([{
+      kind: 'legacy', name: 'unr_legacy', kernelType: 'tcp_congestion_ops', mapId: byPin, linkIds: [], pin: mapPin,
+      unpinned: [mapPin], warnings: [],
+    }]);
     expect(existsSync(mapPin)).toBe(false);
     expect(availableCongestionControls()).not.toContain('unr_own_legacy');
   });

@@ -117,13 +117,13 @@ function checkedId(id: number): number {
 }
 
 /** `tcp_congestion_ops mycc`, as messages name a map. */
-function describe(info: StructOpsInfo): string {
+function mapLabel(info: StructOpsInfo): string {
   return `${info.kernelType || 'struct_ops'} ${info.name}`;
 }
 
 /** A map found by id or name: legacy (delete its element) or link-based (detach its links). */
 function mapRegistration({ info, mapInfo }: FoundStructOps, table: PinTable): StructOpsRegistration {
-  const what = describe(info);
+  const what = mapLabel(info);
   if ((mapInfo.mapFlags & BPF_F_LINK) === 0) {
     const pins = table.pinsOf('map', info.id);
     return {
@@ -185,11 +185,11 @@ function findPinned(path: string): StructOpsRegistration {
         let fd: Fd | undefined;
         try {
           fd = openPin(path);
-          if (mapGetInfo(fd).id !== info.id) throw gone(`${describe(info)} id ${info.id} pinned at ${path}`);
+          if (mapGetInfo(fd).id !== info.id) throw gone(`${mapLabel(info)} id ${info.id} pinned at ${path}`);
           // A pinned map that is not registered (any more) only loses its pin.
-          if (info.state === 'INUSE') endLegacy(fd, `${describe(info)} id ${info.id}`);
+          if (info.state === 'INUSE') endLegacy(fd, `${mapLabel(info)} id ${info.id}`);
         } catch (err) {
-          throw stillRegistered(`${describe(info)} id ${info.id}`, err);
+          throw stillRegistered(`${mapLabel(info)} id ${info.id}`, err);
         } finally {
           fd?.close();
         }
@@ -212,7 +212,7 @@ function findPinned(path: string): StructOpsRegistration {
     };
   }
   const info = findStructOps({ id: mapId })[0]?.info;
-  const what = `${info ? describe(info) : 'struct_ops'} map id ${mapId} link id ${linkId}`;
+  const what = `${info ? mapLabel(info) : 'struct_ops'} map id ${mapId} link id ${linkId}`;
   return {
     kind: 'link', info, pins: [path],
     unregister: () => {

@@ -36,3 +36,5 @@ export { probeBtfFeatures, probeKernelFeatures, probeStructOpsLinkUpdate, probeS
 export type { KernelFeatures } from './features';
 export { ALL_BTF_FEATURES, sanitizeBtf } from './btf';
 export type { BtfFeatures } from './btf';
+export { findRegistrations, unregisterStructOps } from './struct-ops/introspect';
+export type { UnregisterTarget, Unregistered, StructOpsRegistration } from './struct-ops/introspect';

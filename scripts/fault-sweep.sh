@@ -8,6 +8,14 @@
 #   update              `struct-ops update --pin` of a link registered once: exit 0 with the
 #                       link on a new map, or non-zero with it still on the old one; either
 #                       way only one map of the algorithm is left (no stray new one).
+#   unregister-name     `struct-ops unregister NAME` of a legacy map registered with --pin-dir
+#                       (so the pin walk runs too): exit 0 with the algorithm gone and the pin
+#                       removed, or non-zero, saying it is still registered, with both left.
+#   unregister-id       `struct-ops unregister --id ID` of a legacy map: exit 0 with it gone,
+#                       or non-zero with it registered and saying so.
+#   unregister-pin      `struct-ops unregister --pin PATH` of a pinned link: exit 0 with the
+#                       link detached and the pin removed, or non-zero with both left.
+#   unregister          the three above, one after the other (one summary line each).
 # Touches the kernel: run under `flock /tmp/struct-ops-kernel.lock`. Prints the matrix and
 # "fault-sweep: N passed, N failed".
 set -uo pipefail
@@ -92,11 +100,82 @@ update_state() {
 update_agrees() { [ "$1" = 0 ] && [ "$2" = "new 1" ] || { [ "$1" != 0 ] && [ "$2" = "old 1" ]; }; }
 update_after() { :; }
 
+# --- unregister-*: a copy of the fixture with every s12_ renamed unr_ (same length) ------
+# Maps unr_link (algorithm unr_own) and unr_legacy (unr_own_legacy); each N starts from a
+# fresh registration when the previous one ended it.
+unr_dir=""
+unr_object() {
+  unr_dir=$(mktemp -d)
+  node -e '
+    const fs = require("node:fs");
+    const b = fs.readFileSync(process.argv[1]);
+    for (let i = b.indexOf("s12_"); i >= 0; i = b.indexOf("s12_", i + 1)) b.write("unr_", i, "latin1");
+    fs.writeFileSync(process.argv[2], b);' "$OBJ" "$unr_dir/unr.bpf.o"
+}
+unr_available() { [[ " $(cat /proc/sys/net/ipv4/tcp_available_congestion_control) " == *" $1 "* ]]; }
+unr_register() { # $1: map; $2: --pin-dir or nothing. Sets unr_id to the map id it printed.
+  local out
+  rm -rf "$PIN"
+  out=$(node dist/cli/main.js register "$unr_dir/unr.bpf.o" --map "$1" ${2:+--pin-dir "$PIN"}) ||
+    give_up "could not register $1 of $unr_dir/unr.bpf.o"
+  [[ "$out" =~ id\ ([0-9]+) ]] || give_up "register printed no map id: $out"
+  unr_id=${BASH_REMATCH[1]}
+}
+unr_cleanup() { rm -rf "$PIN"; struct_ops_maps unr_ delete >/dev/null; [ -n "$unr_dir" ] && rm -rf "$unr_dir"; unr_dir=""; }
+# "registered|gone pin|nopin" from the kernel's list of congestion controls and the bpffs.
+unr_state() { # $1: algorithm; $2: pin path or nothing
+  local reg=gone pin=nopin
+  unr_available "$1" && reg=registered
+  [ -n "${2:-}" ] && [ -e "$2" ] && pin=pin
+  echo "$reg $pin"
+}
+# Exit 0 exactly when the registration (and its pin) is gone; a failure says it is still there.
+unr_agrees() { # $1: exit status; $2: state; $3: state when done; $4: state when untouched
+  [ "$1" = 0 ] && [ "$2" = "$3" ] && return 0
+  [ "$1" != 0 ] && [ "$2" = "$4" ] && grep -qE 'still registered|nothing was unregistered' "$run_stderr"
+}
+
+unregister_name_setup() { unr_object; rm -rf "$PIN"; CLI=(node dist/cli/main.js unregister unr_legacy); unregister_name_before; }
+unregister_name_before() { unr_available unr_own_legacy || unr_register unr_legacy --pin-dir; }
+unregister_name_clean_run_ok() { [ "$(unregister_name_state)" = "gone nopin" ]; }
+unregister_name_settled() { :; }
+unregister_name_state() { unr_state unr_own_legacy "$PIN/unr_legacy"; }
+unregister_name_agrees() { unr_agrees "$1" "$2" "gone nopin" "registered pin"; }
+unregister_name_after() { :; }
+unregister_name_cleanup() { unr_cleanup; }
+
+unregister_id_setup() { unr_object; rm -rf "$PIN"; unregister_id_before; }
+unregister_id_before() {
+  unr_available unr_own_legacy || unr_register unr_legacy
+  CLI=(node dist/cli/main.js unregister --id "$unr_id")
+}
+unregister_id_clean_run_ok() { [ "$(unregister_id_state)" = "gone nopin" ]; }
+unregister_id_settled() { :; }
+unregister_id_state() { unr_state unr_own_legacy; }
+unregister_id_agrees() { unr_agrees "$1" "$2" "gone nopin" "registered nopin"; }
+unregister_id_after() { :; }
+unregister_id_cleanup() { unr_cleanup; }
+
+unregister_pin_setup() { unr_object; rm -rf "$PIN"; CLI=(node dist/cli/main.js unregister --pin "$PIN/unr_link"); unregister_pin_before; }
+unregister_pin_before() { unr_available unr_own || unr_register unr_link --pin-dir; }
+unregister_pin_clean_run_ok() { [ "$(unregister_pin_state)" = "gone nopin" ]; }
+unregister_pin_settled() { :; }
+unregister_pin_state() { unr_state unr_own "$PIN/unr_link"; }
+unregister_pin_agrees() { unr_agrees "$1" "$2" "gone nopin" "registered pin"; }
+unregister_pin_after() { :; }
+unregister_pin_cleanup() { unr_cleanup; }
+
 case "$MODE" in
-  register|update) ;;
-  *) echo "usage: fault-sweep.sh [register|update]" >&2; exit 2 ;;
+  register|update|unregister-name|unregister-id|unregister-pin) ;;
+  unregister)
+    status=0
+    for sub in unregister-name unregister-id unregister-pin; do bash "${BASH_SOURCE[0]}" "$sub" || status=1; done
+    exit $status ;;
+  *) echo "usage: fault-sweep.sh [register|update|unregister|unregister-name|unregister-id|unregister-pin]" >&2; exit 2 ;;
 esac
-mode_cleanup() { "${MODE}_cleanup"; }
+MODE_FN=${MODE//-/_}
+mode_cleanup() { "${MODE_FN}_cleanup"; rm -f "$run_stderr"; }
+run_stderr=$(mktemp)
 command -v strace >/dev/null || { echo "fault-sweep: strace missing"; echo "fault-sweep: 0 passed, 1 failed"; exit 1; }
 # --pin-dir mounts a bpffs at /sys/fs/bpf when there is none (as bpftool does); one this
 # sweep mounted goes again at exit, once only bpf_preload's entries are left in it.
@@ -108,22 +187,22 @@ restore_bpffs() {
 }
 trap 'mode_cleanup; restore_bpffs' EXIT
 
-"${MODE}_setup"
+"${MODE_FN}_setup"
 calls=$(strace -f -qq -e trace=bpf -o /dev/stdout "${CLI[@]}" 2>/dev/null | grep -c 'bpf(')
-"${MODE}_clean_run_ok" || give_up "the clean $MODE run did not do its change"
-"${MODE}_after"
+"${MODE_FN}_clean_run_ok" || give_up "the clean $MODE run did not do its change"
+"${MODE_FN}_after"
 echo "fault-sweep: a clean $MODE makes $calls bpf() calls"
 passed=0; failed=0
-printf '%-4s %-5s %-11s %s\n' N exit state verdict
+printf '%-4s %-5s %-14s %-8s %s\n' N exit state verdict message
 for n in $(seq 1 $((calls + 1))); do
-  "${MODE}_before"
-  strace -f -qq -o /dev/null -e trace=bpf -e inject=bpf:error=ENOMEM:when=$n "${CLI[@]}" >/dev/null 2>&1
+  "${MODE_FN}_before"
+  strace -f -qq -o /dev/null -e trace=bpf -e inject=bpf:error=ENOMEM:when=$n "${CLI[@]}" >/dev/null 2>"$run_stderr"
   rc=$?
-  for _ in $(seq 1 50); do "${MODE}_settled" $rc && break; sleep 0.1; done
-  state=$("${MODE}_state")
-  if "${MODE}_agrees" $rc "$state"; then verdict=agree; passed=$((passed + 1)); else verdict=DISAGREE; failed=$((failed + 1)); fi
-  printf '%-4s %-5s %-11s %s\n' "$n" "$rc" "$state" "$verdict"
-  "${MODE}_after"
+  for _ in $(seq 1 50); do "${MODE_FN}_settled" $rc && break; sleep 0.1; done
+  state=$("${MODE_FN}_state")
+  if "${MODE_FN}_agrees" $rc "$state"; then verdict=agree; passed=$((passed + 1)); else verdict=DISAGREE; failed=$((failed + 1)); fi
+  printf '%-4s %-5s %-14s %-8s %s\n' "$n" "$rc" "$state" "$verdict" "$(grep -m1 -E 'warning|struct-ops' "$run_stderr" | cut -c1-150)"
+  "${MODE_FN}_after"
 done
 echo "fault-sweep: $passed passed, $failed failed"
 [ $failed = 0 ]

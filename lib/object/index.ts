@@ -18,3 +18,5 @@ export type { UpdateOptions } from './link';
 export { openPinnedLink, openLinkById } from './pinned-link';
 export { ensureBpffsDir, isBpffs, pinObject, unpin, BPFFS_MAGIC, BPFFS_ROOT } from './pin';
 export { structOpsName } from './link-hints';
+export { endLegacyRegistration } from './legacy-registration';
+export type { LegacyEnd } from './legacy-registration';

@@ -105,15 +105,31 @@ export class LegacyRegistration {
       }
     }
     try {
-      mapDeleteElem(fd, KEY0);
-      return true;
-    } catch (err) {
-      // ENOENT: never registered / already gone; EINPROGRESS: already being unregistered.
-      const code = (err as BpfError).code;
-      if (code === 'ENOENT' || code === 'EINPROGRESS') return false;
-      throw err;
+      return endLegacyRegistration(fd) === 'ended';
     } finally {
       own?.close();
     }
+  }
+}
+
+/** What {@link endLegacyRegistration} found. */
+export type LegacyEnd = 'ended' | 'not-registered' | 'being-unregistered';
+
+/**
+ * Ends the legacy registration of the struct_ops map `fd` (BPF_MAP_DELETE_ELEM key 0), the
+ * one way there is to end it, from this process or any other.
+ * @returns 'ended'; 'not-registered' when the map was never registered or is unregistered
+ *   already (ENOENT); 'being-unregistered' when another call is ending it now (EINPROGRESS).
+ * @throws {BpfError} any other refusal: the registration is left as it was.
+ */
+export function endLegacyRegistration(fd: Fd): LegacyEnd {
+  try {
+    mapDeleteElem(fd, KEY0);
+    return 'ended';
+  } catch (err) {
+    const code = (err as BpfError).code;
+    if (code === 'ENOENT') return 'not-registered';
+    if (code === 'EINPROGRESS') return 'being-unregistered';
+    throw err;
   }
 }

@@ -1,8 +1,10 @@
 /**
  * CLI transactions (issue 12): scripts/fault-sweep.sh fails the N-th bpf() call of a CLI
  * command with ENOMEM for every N and checks that the exit status agrees with the kernel
- * state each time: `register` (all registered and pinned, or nothing) and `update` (the
- * pinned link on the new map, or still on the old one with no stray new map). Needs strace.
+ * state each time: `register` (all registered and pinned, or nothing), `update` (the
+ * pinned link on the new map, or still on the old one with no stray new map) and
+ * `unregister` by name, --id and --pin (gone with its pin, or still registered with the
+ * pin and an error saying so). Needs strace.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { assertDistBuilt } from '../helpers/child';
 import { describeKernel } from '../helpers/kernel';
 
 /** Runs the sweep in `mode` and asserts every N agreed, over every call of a clean run. */
-function expectSweepAgrees(mode: 'register' | 'update', minCalls: number): void {
+function expectSweepAgrees(mode: 'register' | 'update' | 'unregister-name' | 'unregister-id' | 'unregister-pin', minCalls: number): void {
   assertDistBuilt();
   const out = spawnSync('bash', [join(__dirname, '..', '..', 'scripts', 'fault-sweep.sh'), mode], { encoding: 'utf8', timeout: 300_000 });
   const summary = /^fault-sweep: (\d+) passed, (\d+) failed$/m.exec(out.stdout);
@@ -31,5 +33,18 @@ describeKernel('CLI commands under ENOMEM at every bpf() call', () => {
 
   test('update: exit 0 exactly when the link is on the new map, for every N', () => {
     expectSweepAgrees('update', 10);
+  }, 300_000);
+
+  // Each unregister mode re-registers before every N its previous N ended.
+  test('unregister NAME (a legacy map pinned with --pin-dir): exit 0 exactly when it and its pin are gone', () => {
+    expectSweepAgrees('unregister-name', 10);
+  }, 300_000);
+
+  test('unregister --id (a legacy map): exit 0 exactly when it is gone, for every N', () => {
+    expectSweepAgrees('unregister-id', 10);
+  }, 300_000);
+
+  test('unregister --pin (a pinned link): exit 0 exactly when it is detached and unpinned, for every N', () => {
+    expectSweepAgrees('unregister-pin', 10);
   }, 300_000);
 });

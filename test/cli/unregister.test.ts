@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openObject, openPinnedLink } from '../../lib';
 import { availableCongestionControls } from '../../lib/cli/demo';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { cli, pinScratch } from '../helpers/child-cli';
+import { unregisterLeftovers } from '../helpers/cleanup';
 import { eventually } from '../helpers/child';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel } from '../helpers/kernel';
@@ -36,7 +38,8 @@ async function registerRenamed(dir: string): Promise<number> {
 }
 
 describeKernel('struct-ops unregister', () => {
-  const { pinDir } = pinScratch('swap_', ours);
+  const scratch = pinScratch('swap_', ours);
+  const { pinDir } = scratch;
 
 
   test('a legacy map by name, then by id', async () => {
@@ -131,6 +134,32 @@ describeKernel('struct-ops unregister', () => {
     expect(availableCongestionControls()).not.toContain('so_swap');
     expect(availableCongestionControls()).not.toContain('so9_swap_b');
     expect(cli(['unregister', '--id', '5', '--all']).code).toBe(2);
+  });
+
+  test('a pin left behind after the registration ended is a warning, exit 0 (the change is in place)', () => {
+    // s12_owner.bpf.o renamed unr_*, pinned on a bpffs of this test's own, then made
+    // read-only: unregistering works, unlink() of the pin fails with EROFS.
+    const dir = scratch.tmpDir();
+    const obj = join(dir, 'unr.bpf.o');
+    const b = readFileSync(fixture('s12_owner'));
+    for (let i = b.indexOf('s12_'); i >= 0; i = b.indexOf('s12_', i + 1)) b.write('unr_', i, 'latin1');
+    writeFileSync(obj, b);
+    const fs = join(dir, 'bpffs');
+    mkdirSync(fs);
+    execFileSync('mount', ['-t', 'bpf', 'bpf', fs]);
+    try {
+      const { mapId } = register([obj, '--map', 'unr_legacy', '--pin-dir', fs]);
+      const pin = join(fs, 'unr_legacy');
+      execFileSync('mount', ['-o', 'remount,bind,ro', fs]);
+      const r = cli(['unregister', 'unr_legacy']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`Unregistered tcp_congestion_ops unr_legacy id ${mapId}\n`);
+      expect(r.stderr).toMatch(new RegExp(`^warning: the pin ${pin} remains \\(.*EROFS.*\\) \\(remove it with rm ${pin}\\)\n$`));
+      expect(availableCongestionControls()).not.toContain('unr_own_legacy');
+    } finally {
+      execFileSync('umount', [fs]);
+      unregisterLeftovers(['unr_']);
+    }
   });
 
   test('errors: no such map, not registered, usage, not root', () => {

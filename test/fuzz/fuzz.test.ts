@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKernelBtf } from '../../lib/btf';
 import { BpfError } from '../../lib/errors';
-import { fuzz, hangOf, MAX_INPUT_MS, REGRESSIONS, runInput } from './run';
+import { type Clock, fuzz, hangOf, MAX_INPUT_MS, replayRegressions, runInput } from './run';
 import { fuzzTargets, type FuzzTarget } from './targets';
 
 // CI runs a bounded number per target; `npm run fuzz` sets FUZZ_ITERATIONS much higher.
@@ -36,16 +37,7 @@ describe('fuzzing: only success or BpfError, no input over 1 s, bounded memory',
   }, 600000);
 
   test('every saved crash input is a regression test that now passes, each within the bound', () => {
-    const files = existsSync(REGRESSIONS) ? readdirSync(REGRESSIONS).filter((f) => f.endsWith('.bin')) : [];
-    let ran = 0;
-    const problems: string[] = [];
-    for (const file of files) {
-      const target = targets.find((t) => file.startsWith(`${t.name}-`));
-      if (!target) continue;
-      ran++;
-      const outcome = runInput(target, readFileSync(join(REGRESSIONS, file)));
-      for (const problem of [outcome.exception, hangOf(outcome)]) if (problem !== undefined) problems.push(`${file}: ${problem}`);
-    }
+    const { ran, problems } = replayRegressions(targets);
     expect(problems).toEqual([]);
     expect(ran).toBeGreaterThan(0);
   });
@@ -54,9 +46,10 @@ describe('fuzzing: only success or BpfError, no input over 1 s, bounded memory',
 describe('fuzz reports', () => {
   /** A target whose every input does `run`. */
   const fake = (run: () => void): FuzzTarget => ({ name: 'fake', seeds: [Buffer.alloc(16)], hotspots: [], run });
-  const busy = (ms: number): void => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) { /* a hang the runner must see */ }
+  /** A fake clock that moves `stepMs` forward at every reading: each input "takes" stepMs. */
+  const ticking = (stepMs: number): Clock => {
+    let now = 0;
+    return () => (now += stepMs);
   };
 
   test('an exception other than BpfError is an exception, not a hang', () => {
@@ -67,16 +60,40 @@ describe('fuzz reports', () => {
   });
 
   test('an input over the bound is a hang, whatever its verdict', () => {
-    const report = fuzz(fake(() => { busy(MAX_INPUT_MS + 50); throw new BpfError('slow refusal'); }), 1, 1, false);
-    expect(report.hangs).toEqual([expect.objectContaining({ error: expect.stringMatching(/^took \d+ ms \(limit 1000\)$/) })]);
+    const report = fuzz(fake(() => { throw new BpfError('slow refusal'); }), 1, 1, false, ticking(MAX_INPUT_MS + 1));
+    expect(report.hangs).toEqual([expect.objectContaining({ error: `took ${MAX_INPUT_MS + 1} ms (limit 1000)` })]);
     expect(report.exceptions).toEqual([]);
     expect(report.bpfErrors).toBe(1);
-  }, 10_000);
+    expect(fuzz(fake(() => { throw new BpfError('refusal'); }), 1, 1, false, ticking(MAX_INPUT_MS)).hangs).toEqual([]);
+  });
+
+  test('replaying saved inputs times each one: over MAX_INPUT_MS is a problem even when it passes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'struct-ops-fuzz-'));
+    try {
+      writeFileSync(join(dir, 'fake-0123456789ab.bin'), Buffer.alloc(4));
+      writeFileSync(join(dir, 'other-0123456789ab.bin'), Buffer.alloc(4));
+      const passes = fake(() => {});
+      expect(replayRegressions([passes], dir, ticking(MAX_INPUT_MS + 1))).toEqual({
+        ran: 1, problems: [`fake-0123456789ab.bin: took ${MAX_INPUT_MS + 1} ms (limit ${MAX_INPUT_MS})`],
+      });
+      // The bound itself is allowed: only longer is a hang.
+      expect(replayRegressions([passes], dir, ticking(MAX_INPUT_MS))).toEqual({ ran: 1, problems: [] });
+      // An exception is reported as well, with its own line.
+      const throws = fake(() => { throw new TypeError('boom'); });
+      expect(replayRegressions([throws], dir, ticking(MAX_INPUT_MS + 1)).problems).toEqual([
+        'fake-0123456789ab.bin: TypeError: boom', `fake-0123456789ab.bin: took ${MAX_INPUT_MS + 1} ms (limit ${MAX_INPUT_MS})`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('a replayed input is timed: a slow one is reported even when it passes', () => {
-    const outcome = runInput(fake(() => busy(MAX_INPUT_MS + 50)), Buffer.alloc(1));
-    expect(outcome.verdict).toBe('accepted');
-    expect(hangOf(outcome)).toMatch(/^took \d+ ms/);
+    const outcome = runInput(fake(() => {}), Buffer.alloc(1), ticking(MAX_INPUT_MS + 1));
+    expect(outcome).toEqual({ verdict: 'accepted', ms: MAX_INPUT_MS + 1 });
+    expect(hangOf(outcome)).toBe(`took ${MAX_INPUT_MS + 1} ms (limit 1000)`);
+    expect(hangOf(runInput(fake(() => {}), Buffer.alloc(1), ticking(MAX_INPUT_MS)))).toBeUndefined();
+    // The real clock, for an input that does nothing, is far within the bound.
     expect(hangOf(runInput(fake(() => {}), Buffer.alloc(1)))).toBeUndefined();
-  }, 10_000);
+  });
 });

@@ -15,3 +15,6 @@ export { listStructOpsTypes } from './types';
 export type { StructOpsTypeInfo, StructOpsTypeMember } from './types';
 export { inspectObject } from './inspect';
 export type { InspectReport, InspectIssue, InspectedStructOps, InspectedMember, InspectedProgram, InspectedKsym } from './inspect';
+// Ending the registrations found there (unregister.ts).
+export { findRegistrations, unregisterStructOps } from './unregister';
+export type { UnregisterTarget, Unregistered, StructOpsRegistration } from './unregister';

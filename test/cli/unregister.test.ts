@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openObject, openPinnedLink } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { cli, pinScratch } from '../helpers/child-cli';
 import { eventually } from '../helpers/child';

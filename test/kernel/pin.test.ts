@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import {
   BPFFS_ROOT, BpfLink, BpfObject, ensureBpffsDir, isBpffs, openObject, openPinnedLink, unpin,
 } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { mapDeleteElem, objGet } from '../../lib/sys';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { eventually, runChild } from '../helpers/child';

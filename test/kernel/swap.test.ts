@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { BpfLink, BpfObject, openObject, setCongestionControl } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
-import { loopbackTraffic } from '../../lib/cli/traffic';
+import { availableCongestionControls } from '../../lib/demo';
+import { loopbackTraffic } from '../../lib/demo/traffic';
 import { structOpsShow } from '../helpers/bpftool';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';

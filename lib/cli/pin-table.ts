@@ -4,9 +4,9 @@
  * can remove the pins of what it ends (the kernel does not record pin paths: like bpftool's
  * pinned-object table, this walks every bpffs mount and asks each pin what it is).
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { linkGetInfo, mapGetInfo, objGet } from '../sys';
+import { pinnedObject } from '../index';
 
 export type PinKind = 'link' | 'map';
 
@@ -51,20 +51,10 @@ export function pinsOf(kind: PinKind, id: number, roots: string[] = bpffsMounts(
 }
 
 function pinnedId(path: string, kind: PinKind): number | undefined {
-  let fd;
   try {
-    fd = objGet(path);
+    const pinned = pinnedObject(path);
+    return pinned?.kind === kind ? pinned.id : undefined;
   } catch {
     return undefined;
-  }
-  try {
-    const what = readlinkSync(`/proc/self/fd/${fd.raw}`);
-    if (kind === 'link' && what === 'anon_inode:bpf-link') return linkGetInfo(fd).id;
-    if (kind === 'map' && what === 'anon_inode:bpf-map') return mapGetInfo(fd).id;
-    return undefined;
-  } catch {
-    return undefined;
-  } finally {
-    fd.close();
   }
 }

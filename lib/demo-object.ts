@@ -13,5 +13,5 @@ import { packageRoot } from './package-root';
  * const obj = await openObject(demoObjectPath());
  */
 export function demoObjectPath(): string {
-  return join(packageRoot(), 'lib', 'cli', 'demo', 'demo_cc.bpf.o');
+  return join(packageRoot(), 'lib', 'demo', 'demo_cc.bpf.o');
 }

@@ -11,7 +11,7 @@
 //
 // Files beside the package (the native addon, the demo object) are found from the package
 // root (lib/package-root.ts), wherever a bundle sits. tsc's other outputs stay: the .d.ts
-// files, and modules run as separate processes (dist/cli/traffic.js).
+// files, and modules run as separate processes (dist/demo/traffic.js, the demo's sender in its network namespace).
 const { build } = require('esbuild');
 const { readdirSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');

@@ -90,7 +90,7 @@ else
 fi
 
 # The congestion controller shipped in the package for `struct-ops demo`.
-compile lib/cli/demo demo_cc
+compile lib/demo demo_cc
 
 # Parser and CO-RE unit-test objects have their own small build scripts.
 bash test/fixtures/elf/build.sh

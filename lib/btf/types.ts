@@ -34,9 +34,11 @@ export type BtfKindName =
   | 'volatile' | 'const' | 'restrict' | 'func' | 'func_proto' | 'var' | 'datasec'
   | 'float' | 'decl_tag' | 'type_tag' | 'enum64';
 
-/** BTF_INT_* encoding bits. */
+/** BTF_INT_* encoding bits (a BtfKind.INT type's `encoding`): a signed integer. */
 export const BTF_INT_SIGNED = 1 << 0;
+/** BTF_INT_* encoding bit: a character (clang marks plain `char` SIGNED only, by name). */
 export const BTF_INT_CHAR = 1 << 1;
+/** BTF_INT_* encoding bit: a `_Bool`. */
 export const BTF_INT_BOOL = 1 << 2;
 
 /** BTF_VAR_* / BTF_FUNC_* linkage values. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { BpfError } from '../errors';
+import { BpfError } from '../index';
 import { UsageError } from './args';
 import type { CommandIo } from './command';
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { BpfError } from '../errors';
+import { BpfError } from '../index';
 
 /**
  * Writes `path` whole or not at all, and never through a symlink: the text goes to a new

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import type { Socket } from 'node:net';
 import { BpfError } from '../errors';
-import { getsockopt, setsockopt } from '../sys/sockopt';
+import { getsockopt, setsockopt } from '../sys';
 
 /** IPPROTO_TCP and TCP_CONGESTION from linux/in.h and linux/tcp.h. */
 const IPPROTO_TCP = 6;

@@ -16,7 +16,11 @@ export type {
 } from './spec';
 export type { UpdateOptions } from './link';
 export { openPinnedLink, openLinkById } from './pinned-link';
-export { ensureBpffsDir, isBpffs, pinObject, unpin, BPFFS_MAGIC, BPFFS_ROOT } from './pin';
+export { ensureBpffsDir, isBpffs, pinObject, pinnedObject, unpin, BPFFS_MAGIC, BPFFS_ROOT } from './pin';
+export type { PinnedObject } from './pin';
 export { structOpsName } from './link-hints';
 export { endLegacyRegistration } from './legacy-registration';
 export type { LegacyEnd } from './legacy-registration';
+export { KernelBtfs } from './load/kernel-btfs';
+export type { KernelBtfsOptions, ModuleBtfSource } from './load/kernel-btfs';
+export type { LoadPlan, PlanLoadOptions, PlannedMapCreate, PlannedProgLoad } from './load/plan';

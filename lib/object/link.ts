@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { BpfError } from '../errors';
+import { BpfError, isBpfError } from '../errors';
 import {
-  BpfAttachType, BpfLinkType, Fd, LinkInfo, linkCreate, linkDetach, linkGetInfo, linkUpdate, mapDeleteElem, mapUpdateElem,
+  BpfAttachType, BpfLinkType, Fd, LinkInfo, linkCreate, linkDetach, linkGetInfo, linkUpdate, mapDeleteElem, mapGetFdById,
+  mapUpdateElem,
 } from '../sys';
 import { LegacyRegistration } from './legacy-registration';
 import { withRegistrationHint } from './link-hints';
@@ -23,10 +24,11 @@ export interface AttachOptions {
 export interface UpdateOptions {
   /**
    * Swap only if the link still points at this map (BPF_F_REPLACE): a struct_ops map of
-   * this process, or an fd of the map (e.g. opened by id). Otherwise the update fails with
-   * EPERM and the link is unchanged.
+   * this process, an fd of the map, or the map's kernel id (e.g. `link.info().structOpsMapId`
+   * of a link opened from a pin). Otherwise the update fails with EPERM (ENOENT when no map
+   * has that id any more) and the link is unchanged.
    */
-  expected?: StructOpsMap | Fd;
+  expected?: StructOpsMap | Fd | number;
 }
 
 const KEY0 = Buffer.alloc(4);
@@ -175,12 +177,16 @@ export class BpfLink {
       });
     }
     const expected = options.expected;
+    // An expected map given by id is opened only for this call (before anything changes).
+    const openedById = typeof expected === 'number' ? openExpectedMap(expected, map) : undefined;
     try {
       setValue(map);
-      const oldFd = expected === undefined ? undefined : expected instanceof Fd ? expected : expected.fd;
+      const oldFd = openedById ?? (expected === undefined || typeof expected === 'number' ? undefined : expected instanceof Fd ? expected : expected.fd);
       linkUpdate(this.fd, map.fd, { oldFd });
     } catch (err) {
       throw withRegistrationHint(err, map, 'update');
+    } finally {
+      openedById?.close();
     }
     this.#map = map;
   }
@@ -251,6 +257,22 @@ export class BpfLink {
 }
 
 /** Writes the kernel value; a link map already holding it answers EBUSY, which is fine. */
+/**
+ * The fd of the map with kernel id `id` that an update expects the link to point at.
+ * @throws {BpfError} ENOENT when no map has that id (the link's old map was freed: it was
+ *   updated or detached meanwhile)
+ */
+function openExpectedMap(id: number, map: StructOpsMap): Fd {
+  try {
+    return mapGetFdById(id);
+  } catch (err) {
+    if (!isBpfError(err) || err.code !== 'ENOENT') throw err;
+    throw new BpfError(`struct_ops ${map.name}: the expected map id ${id} no longer exists`, {
+      code: 'ENOENT', map: map.name, cause: err, hint: 'the link was updated or detached meanwhile; read link.info() and retry',
+    });
+  }
+}
+
 function setValue(map: StructOpsMap): void {
   try {
     mapUpdateElem(map.fd, KEY0, map.kernelValue, 0);

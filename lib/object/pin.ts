@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * bpffs helpers: make sure a directory is on a BPF filesystem (mounting one when needed, as
- * bpftool does), pin an object there, and remove a pin.
+ * bpftool does), pin an object there, tell what a pin holds, and remove a pin.
  */
-import { mkdirSync, readdirSync, statSync, statfsSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, statSync, statfsSync, unlinkSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { BpfError } from '../errors';
-import { FdLike, objPin } from '../sys';
+import { FdLike, linkGetInfo, mapGetInfo, objGet, objPin } from '../sys';
 
 /** statfs f_type of a BPF filesystem (BPF_FS_MAGIC in linux/magic.h). */
 export const BPFFS_MAGIC = 0xcafe4a11;
@@ -99,6 +99,35 @@ export function unpin(path: string): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     throw new BpfError(`cannot unpin ${abs}: ${(err as Error).message}`, { code, cause: err });
+  }
+}
+
+/** What a pin holds: a BPF link or map and its kernel id (as `bpftool link/map show` lists it). */
+export interface PinnedObject {
+  kind: 'link' | 'map';
+  id: number;
+}
+
+/**
+ * What is pinned at `path` (BPF_OBJ_GET, then the object's info), e.g. to tell which pin
+ * holds a registration that `listStructOps()` reports: a link or a map with its kernel id,
+ * or undefined for another kind of object (a program). Opens the object only for the call.
+ *
+ * @throws {BpfError} what BPF_OBJ_GET reports: ENOENT when nothing is pinned at `path`,
+ *   EACCES/EPERM when it cannot be opened (no permission, or not on bpffs).
+ * @example
+ * const pin = pinnedObject('/sys/fs/bpf/cc/mycc'); // { kind: 'link', id: 12 }
+ */
+export function pinnedObject(path: string): PinnedObject | undefined {
+  const fd = objGet(resolve(path));
+  try {
+    // The fd's anonymous inode names the object type (as for bpftool).
+    const inode = readlinkSync(`/proc/self/fd/${fd.raw}`);
+    if (inode === 'anon_inode:bpf-link') return { kind: 'link', id: linkGetInfo(fd).id };
+    if (inode === 'anon_inode:bpf-map') return { kind: 'map', id: mapGetInfo(fd).id };
+    return undefined;
+  } finally {
+    fd.close();
   }
 }
 

@@ -3,7 +3,7 @@
 const { openObject } = require('struct-ops');
 const { join } = require('node:path');
 
-const object = join(__dirname, '..', '..', 'lib', 'cli', 'demo', 'demo_cc.bpf.o');
+const object = join(__dirname, '..', '..', 'lib', 'demo', 'demo_cc.bpf.o');
 
 async function instance() {
   const obj = await openObject(object);

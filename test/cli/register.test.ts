@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSyn
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { isBpffs, openPinnedLink } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { cli, pinScratch } from '../helpers/child-cli';
 import { eventually } from '../helpers/child';

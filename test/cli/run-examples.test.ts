@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DaemonSet } from 'kubernetes-models/apps/v1';
 import { parse } from 'yaml';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { structOpsShow } from '../helpers/bpftool';
 import { eventually } from '../helpers/child';
 import { CLI } from '../helpers/child-cli';
@@ -23,7 +23,7 @@ const UNIT = join(ROOT, 'examples', 'systemd', 'struct-ops-cc.service');
 const MANIFEST = join(ROOT, 'examples', 'kubernetes', 'struct-ops-daemonset.yaml');
 /** Where the examples expect the installed package (npm install -g on Debian's Node). */
 const INSTALLED_BIN = '/usr/local/bin/struct-ops';
-const INSTALLED_OBJECT = '/usr/local/lib/node_modules/struct-ops/lib/cli/demo/demo_cc.bpf.o';
+const INSTALLED_OBJECT = '/usr/local/lib/node_modules/struct-ops/lib/demo/demo_cc.bpf.o';
 
 /** The unit's ExecStart= words, ${VAR} expanded from `env` the way systemd does. */
 function execStart(unitText: string, env: Record<string, string>): string[] {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { openLinkById } from '../../lib';
 import { cli } from '../helpers/child-cli';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { eventually } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';

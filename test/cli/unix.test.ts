@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { structOpsShow } from '../helpers/bpftool';
 import { CLI, cli, pinScratch } from '../helpers/child-cli';
 import { fixture } from '../helpers/fixtures';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openObject, openPinnedLink } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { cli, pinScratch } from '../helpers/child-cli';
 import { unregisterLeftovers } from '../helpers/cleanup';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { openPinnedLink } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { structOpsShow } from '../helpers/bpftool';
 import { cli, pinScratch } from '../helpers/child-cli';
 import { eventually } from '../helpers/child';

@@ -6,4 +6,4 @@ export function fixture(name: string): string {
 }
 
 /** The congestion controller bundled with the package for `struct-ops demo`. */
-export const DEMO_OBJECT = join(__dirname, '..', '..', 'lib', 'cli', 'demo', 'demo_cc.bpf.o');
+export const DEMO_OBJECT = join(__dirname, '..', '..', 'lib', 'demo', 'demo_cc.bpf.o');

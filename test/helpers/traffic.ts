@@ -1,4 +1,4 @@
-import { loopbackTraffic, TrafficResult } from '../../lib/cli/traffic';
+import { loopbackTraffic, TrafficResult } from '../../lib/demo/traffic';
 
 /** Pushes `total` bytes over loopback TCP with `algorithm` on the sending socket. */
 export function pushTraffic(algorithm: string, total: number, timeoutMs = 30000): Promise<TrafficResult> {

@@ -4,7 +4,7 @@
  * tcp_congestion_ops' own rules. The control object passes inspect and really registers.
  */
 import { BpfError, openObject } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { inspectObject } from '../../lib/struct-ops/introspect';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';

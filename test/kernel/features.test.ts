@@ -1,7 +1,7 @@
 import { release } from 'node:os';
 import { BpfLink, BpfObject, loadKernelBtf, openObject, probeStructOpsLink } from '../../lib';
 import { btfHasStructOpsAttachType } from '../../lib/features';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { structOpsShow } from '../helpers/bpftool';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { expectLinkMapRefused, hasStructOpsLinks } from '../helpers/features';

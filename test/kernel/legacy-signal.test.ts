@@ -1,4 +1,4 @@
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { structOpsShow } from '../helpers/bpftool';
 import { eventually, startChild } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';

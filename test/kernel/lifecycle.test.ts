@@ -1,5 +1,5 @@
 import { BpfError, BpfLink, BpfObject, openObject } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { linkGetFdById } from '../../lib/sys';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { Child, eventually, startChild } from '../helpers/child';

@@ -5,7 +5,7 @@ import { fixture } from '../helpers/fixtures';
 import { mapShow, progShow, structOpsDump, structOpsShow } from '../helpers/bpftool';
 import { pushTraffic } from '../helpers/traffic';
 import { unregisterLeftovers } from '../helpers/cleanup';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { lossyTraffic } from '../helpers/netns';
 import { hasStructOpsLinks, skipLinkMapsIfUnsupported, testWithLinks } from '../helpers/features';
 import { kernelConfig } from '../../lib/object/load/kconfig';

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { BpfObject, openObject } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { assertDistBuilt, DIST, eventually } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
@@ -21,7 +21,7 @@ const PIN = '/sys/fs/bpf/struct-ops-test-i12-owner';
  */
 const CHILD = `
 const so = require(${JSON.stringify(DIST)});
-const { availableCongestionControls } = require(${JSON.stringify(`${DIST}/cli/demo.js`)});
+const { availableCongestionControls } = require(${JSON.stringify(`${DIST}/demo/index.js`)});
 (async () => {
   const [file, ...maps] = process.argv.slice(1);
   const obj = await so.openObject(file);

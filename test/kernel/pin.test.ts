@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BPFFS_ROOT, BpfLink, BpfObject, ensureBpffsDir, isBpffs, openObject, openPinnedLink, unpin,
+  BPFFS_ROOT, BpfLink, BpfObject, ensureBpffsDir, isBpffs, openObject, openPinnedLink, pinnedObject, unpin,
 } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { mapDeleteElem, objGet } from '../../lib/sys';
 import { bpftoolJson, structOpsShow } from '../helpers/bpftool';
 import { eventually, runChild } from '../helpers/child';
@@ -165,6 +165,19 @@ describeKernel('pinning links and maps on bpffs', () => {
     expect(err).toMatchObject({ code: 'ENOTEMPTY', hint: expect.stringMatching(/mount -t bpf bpf DIR/) });
     expect(mounted(full)).toBe(false);
     expect(readFileSync(join(full, 'keep'), 'utf8')).toBe('x');
+  });
+
+  testWithLinks('pinnedObject tells what a pin holds: a link or a map and its kernel id; ENOENT for no pin', async () => {
+    const dir = pinDir();
+    const obj = await open('swap_a');
+    const map = obj.structOps.get('swap_a')!;
+    const link = await map.attach();
+    links.push(link);
+    link.pin(join(dir, 'link'));
+    map.pin(join(dir, 'map'));
+    expect(pinnedObject(join(dir, 'link'))).toEqual({ kind: 'link', id: link.id });
+    expect(pinnedObject(join(dir, 'map'))).toEqual({ kind: 'map', id: map.id });
+    expect(catchBpf(() => pinnedObject(join(dir, 'missing')))).toMatchObject({ code: 'ENOENT' });
   });
 
   testWithLinks('errors: existing pin path, no pin, not bpffs, legacy registrations have no link to pin', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BpfError } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { describeKernel } from '../helpers/kernel';
 import { structOpsDump, structOpsShow } from '../helpers/bpftool';
 import { pushTraffic } from '../helpers/traffic';

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { BpfLink, BpfObject, openObject, setCongestionControl } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
-import { loopbackTraffic } from '../../lib/cli/traffic';
+import { availableCongestionControls } from '../../lib/demo';
+import { loopbackTraffic } from '../../lib/demo/traffic';
 import { structOpsShow } from '../helpers/bpftool';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
@@ -153,6 +153,24 @@ describeWithLinks('live swap through BPF_LINK_UPDATE', () => {
     expect(err.hint).toMatch(/no longer points at the expected map/);
     expect(link.info().structOpsMapId).toBe(a.structOps.get('swap_a')!.id);
     expect(link.map).toBe(a.structOps.get('swap_a'));
+  });
+
+  test('expected map by kernel id: another map\'s id is EPERM, an id no map has ENOENT, the current one swaps', async () => {
+    const a = await open(fixture('swap_a'));
+    const b = await open(fixture('swap_b'));
+    const c = await open(fixture('swap_b'));
+    const link = await a.structOps.get('swap_a')!.attach();
+    links.push(link);
+    const idA = a.structOps.get('swap_a')!.id;
+    const other = catchBpf(() => link.update(c.structOps.get('swap_b')!, { expected: b.structOps.get('swap_b')!.id }));
+    expect(other).toMatchObject({ code: 'EPERM', command: 'BPF_LINK_UPDATE', map: 'swap_b' });
+    // Ids count up from 1 and are never this high on a test machine.
+    const gone = catchBpf(() => link.update(c.structOps.get('swap_b')!, { expected: 2 ** 31 - 1 }));
+    expect(gone).toMatchObject({ code: 'ENOENT', map: 'swap_b' });
+    expect(gone.message).toMatch(/expected map id 2147483647 no longer exists/);
+    expect(link.info().structOpsMapId).toBe(idA);
+    link.update(c.structOps.get('swap_b')!, { expected: idA });
+    expect(link.info().structOpsMapId).toBe(c.structOps.get('swap_b')!.id);
   });
 
   test('a different algorithm name: EINVAL with a hint naming it', async () => {

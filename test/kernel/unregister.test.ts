@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BPFFS_ROOT, findRegistrations, openObject, unregisterStructOps } from '../../lib';
-import { availableCongestionControls } from '../../lib/cli/demo';
+import { availableCongestionControls } from '../../lib/demo';
 import { structOpsShow } from '../helpers/bpftool';
 import { eventually } from '../helpers/child';
 import { unregisterLeftovers } from '../helpers/cleanup';

@@ -45,7 +45,7 @@ describeKernel('struct-ops as a dependency (npm pack -> npm install)', () => {
     expect(files).toContain('prebuilds/linux-x64/struct_ops.node');
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
-    expect(files).toContain('lib/cli/demo/demo_cc.bpf.o');
+    expect(files).toContain('lib/demo/demo_cc.bpf.o');
     // What a user reads: licenses, the API reference, runnable examples.
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'LICENSES/LGPL-2.1.txt', 'LICENSES/BSD-2-Clause.txt', 'LICENSES/GPL-2.0.txt',
       'docs/api/README.md', 'docs/api/functions/demoObjectPath.md', 'scripts/examples/quick-start.mjs', 'README.md']));

@@ -5,7 +5,7 @@ import {
   Fd, btfGetNextId, linkGetFdById, linkGetInfo, linkGetNextId, mapGetFdById, mapGetInfo, mapGetNextId,
   progGetFdById, progGetInfo, progGetNextId,
 } from '../../lib/sys';
-import { loopbackTraffic } from '../../lib/cli/traffic';
+import { loopbackTraffic } from '../../lib/demo/traffic';
 import { describeKernel, openFdCount } from '../helpers/kernel';
 import { fixture } from '../helpers/fixtures';
 

@@ -24,7 +24,7 @@ describe('room boundaries of lib/', () => {
     expect({ added, fixed }).toEqual({ added: [], fixed: [] });
   });
 
-  test('the checker finds a cycle, a deep import and a CLI import outside the public API', () => {
+  test('the checker finds a cycle, a deep import and a CLI import outside the public API and the demo\'s entry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'struct-ops-rooms-'));
     try {
       const files: Record<string, string> = {
@@ -34,6 +34,9 @@ describe('room boundaries of lib/', () => {
         'lib/a/y.ts': "import type { x } from './x';\nexport const y = 1; export type X = typeof x;\n",
         'lib/b/index.ts': "import { x } from '../a/x';\nimport { x as ok } from '../a';\nexport const b = x + ok;\n",
         'lib/cli/main.ts': "import { b } from '../b';\nimport { x } from '..';\n// import { z } from '../a/y';\nexport const m = b + x;\n",
+        'lib/demo/index.ts': "export { d } from './d';\n",
+        'lib/demo/d.ts': "import { x } from '..';\nexport const d = x;\n",
+        'lib/cli/demo.ts': "import { d } from '../demo';\nimport { d as deep } from '../demo/d';\nexport const c = d + deep;\n",
       };
       for (const [f, text] of Object.entries(files)) {
         mkdirSync(dirname(join(dir, f)), { recursive: true });
@@ -43,6 +46,7 @@ describe('room boundaries of lib/', () => {
       // Paths are relative to the repository root; rebase them for the temp tree.
       const rel = new Map([...graph].map(([k, v]) => [k.replace(/^.*?lib\//, 'lib/'), new Set([...v].map((d) => d.replace(/^.*?lib\//, 'lib/')))]));
       expect(rooms.violations(rel)).toEqual([
+        'cli: lib/cli/demo.ts -> lib/demo/d.ts',
         'cli: lib/cli/main.ts -> lib/b/index.ts',
         'cycle: lib/a/x.ts lib/a/y.ts',
         'deep: lib/b/index.ts -> lib/a/x.ts',

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { flag, hasFlag, UsageError } from '../args';
 import { Command } from '../command';
-import { DEMO_ALGORITHM, isAlgorithmName, runDemo } from '../demo';
+import { DEMO_ALGORITHM, isAlgorithmName, runDemo } from '../../demo';
+import { LiveFrame } from '../view/frame';
 import { colourAllowed } from '../view/style';
 import { stdoutTerminal, watchResize } from '../view/terminal';
 
@@ -42,7 +43,7 @@ Ctrl-C or SIGTERM at any moment leaves nothing behind: no namespace, no registra
     const out = io.json ? (): void => undefined : io.out;
     // On a terminal the chart is drawn live while the transfer runs; elsewhere once, at the end.
     const live = !io.json && process.stdout.isTTY === true
-      ? { term: stdoutTerminal(), colour: colourAllowed(true), onResize: watchResize }
+      ? { open: () => new LiveFrame(stdoutTerminal(), colourAllowed(true)), onResize: watchResize }
       : undefined;
     return runDemo({ seconds, name, out, err: io.err, emit: (r) => io.emit(r), live, ...(hasFlag(args, 'no-loss') ? { lossy: false } : {}) });
   },

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { dumpMatching, notFound, type StructOpsDump, type StructOpsMemberDump } from '../../struct-ops/introspect';
+import { dumpMatching, type StructOpsDump, type StructOpsMemberDump } from '../../index';
 import { Command, EXIT_OK } from '../command';
 import { toJson } from '../format/json';
-import { parseTarget } from '../format/target';
+import { noMatch, parseTarget } from '../format/target';
 
 const USAGE = `Usage: struct-ops dump [NAME | --id ID] [-j | -p]
 
@@ -27,7 +27,7 @@ export const dumpCommand: Command = {
   async run(args, io) {
     const target = parseTarget(args);
     const dumps: StructOpsDump[] = dumpMatching(target);
-    if (dumps.length === 0 && (target.id !== undefined || target.name !== undefined)) return io.fail(notFound(target.id ?? target.name!));
+    if (dumps.length === 0 && (target.id !== undefined || target.name !== undefined)) return io.fail(noMatch(target));
     if (io.json) {
       io.emit(dumps.flatMap((d) => d.bpftool));
     } else {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { openObject } from '../../object';
+import { openObject } from '../../index';
 import { flag, UsageError } from '../args';
 import { Command, EXIT_OK } from '../command';
 import { generateTypes } from '../gen/types';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { inspectObject, type InspectedStructOps, type InspectReport } from '../../struct-ops/introspect';
+import { inspectObject, type InspectedStructOps, type InspectReport } from '../../index';
 import { UsageError } from '../args';
 import { Command, EXIT_FAIL, EXIT_OK } from '../command';
 import { snakeKeys } from '../format/json';

@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { existsSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BpfError } from '../../errors';
-import { BpfObject, openObject, StructOpsMap } from '../../object';
-import { structOpsName } from '../../object/link-hints';
-import { ensureBpffsDir } from '../../object/pin';
-import { openPinnedLink } from '../../object/pinned-link';
+import { BpfError, BpfObject, ensureBpffsDir, openObject, openPinnedLink, StructOpsMap, structOpsName } from '../../index';
 import { flag, flagValues, ParsedArgs, UsageError } from '../args';
 import { Command, CommandIo, EXIT_FAIL, EXIT_OK } from '../command';
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { findStructOps, notFound, type StructOpsInfo } from '../../struct-ops/introspect';
+import { listStructOps, type StructOpsInfo } from '../../index';
 import { Command, EXIT_OK } from '../command';
-import { parseTarget } from '../format/target';
+import { noMatch, parseTarget } from '../format/target';
 
 const USAGE = `Usage: struct-ops show [NAME] [--id ID] [-j | -p]
 
@@ -27,9 +27,9 @@ export const showCommand: Command = {
   flags: [{ name: 'id', value: true }],
   async run(args, io) {
     const target = parseTarget(args);
-    const found: StructOpsInfo[] = findStructOps(target).map((f) => f.info);
+    const found: StructOpsInfo[] = listStructOps(target);
     // bpftool's wording: a NAME or id that matches nothing is an error.
-    if (found.length === 0 && (target.id !== undefined || target.name !== undefined)) return io.fail(notFound(target.id ?? target.name!));
+    if (found.length === 0 && (target.id !== undefined || target.name !== undefined)) return io.fail(noMatch(target));
     if (io.json) io.emit(found.map(toBpftoolShape));
     else for (const s of found) io.out(plainLine(s));
     return EXIT_OK;

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { listStructOpsTypes, type StructOpsTypeInfo } from '../../struct-ops/introspect';
-import { BpfError } from '../../errors';
+import { BpfError, listStructOpsTypes, type StructOpsTypeInfo } from '../../index';
 import { UsageError } from '../args';
 import { Command, EXIT_OK } from '../command';
 import { snakeKeys } from '../format/json';

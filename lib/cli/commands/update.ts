@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { resolve } from 'node:path';
-import { BpfError } from '../../errors';
-import { BpfLink, BpfObject, openObject, StructOpsMap } from '../../object';
-import { openPinnedLink } from '../../object/pinned-link';
-import { mapGetFdById } from '../../sys';
-import { withFdById } from '../../struct-ops/introspect/objects';
+import { BpfError, BpfLink, BpfObject, openObject, openPinnedLink, StructOpsMap } from '../../index';
 import { flag, flagValues, ParsedArgs, UsageError } from '../args';
 import { Command, CommandIo, EXIT_OK } from '../command';
 import { describeMap, selectMaps } from './register';
@@ -33,11 +29,7 @@ async function update(args: ParsedArgs, io: CommandIo): Promise<number> {
     // map the change is done, and a failing read after it would exit 1 with it in place.
     const newMapId = map.id;
     // BPF_F_REPLACE against the map read above: a concurrent update makes this fail, not clobber.
-    const swapped = withFdById(mapGetFdById, oldMapId, (old) => {
-      link!.update(map, { expected: old });
-      return true;
-    });
-    if (swapped === undefined) throw new BpfError(`map id ${oldMapId} behind ${pin} vanished during the update`, { code: 'ENOENT' });
+    link.update(map, { expected: oldMapId });
     io.emit({ pin, link_id: before.id, kernel_struct_ops: map.kernelTypeName, old_map_id: oldMapId, new_map_id: newMapId, map: map.name });
     if (!io.json) io.out(`Updated link id ${before.id} (${pin}): ${map.kernelTypeName} map id ${oldMapId} -> ${map.name} map id ${newMapId}`);
     return EXIT_OK;

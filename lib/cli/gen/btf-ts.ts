@@ -3,9 +3,7 @@
  * TypeScript types for values decoded from BTF: the shadow value's members (from the same
  * layout the runtime Proxy uses) and global data as `BpfObject.readGlobals()` decodes it.
  */
-import { Btf, BtfKind, BTF_INT_BOOL, BTF_INT_CHAR } from '../../btf';
-import type { ShadowMember } from '../../struct-ops/shadow';
-import { integerRange } from '../../struct-ops/shadow';
+import { Btf, BtfKind, BTF_INT_BOOL, BTF_INT_CHAR, integerRange, type ShadowMember } from '../../index';
 import { doc, propertyKey, quote } from './ts-text';
 
 /** Nesting deeper than this is typed `unknown` (decodeValue stops at 32 levels). */

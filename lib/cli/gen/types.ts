@@ -4,9 +4,7 @@
  * struct_ops maps' shadow values, its programs, maps and global data are typed by name
  * (the TypeScript counterpart of bpftool's `gen skeleton` shadow types).
  */
-import type { BpfObject } from '../../object';
-import { datasecVars, findDatasec } from '../../object/open/btf-fixup';
-import { shadowLayout } from '../../struct-ops/shadow';
+import { BtfKind, shadowLayout, type BpfObject } from '../../index';
 import { decodedType, shadowMemberLines } from './btf-ts';
 import { doc, literalUnion, pascalCase, propertyKey, quote } from './ts-text';
 
@@ -85,11 +83,13 @@ export function generateTypes(obj: BpfObject, options: GenerateTypesOptions = {}
   out.push(doc('Global data as readGlobals(section) decodes it.'), `export type ${names.globals} = {`);
   for (const m of obj.maps.values()) {
     if (m.spec.kind !== 'data') continue;
-    const datasec = findDatasec(btf, m.name);
+    const datasec = btf.findByName(m.name, BtfKind.DATASEC);
     out.push(`  ${propertyKey(m.name)}: {`);
-    if (datasec) {
-      for (const { v } of datasecVars(btf, datasec)) {
-        out.push(`    ${propertyKey(v.name)}: ${decodedType(btf, v.type, '    ')};`);
+    if (datasec?.kind === BtfKind.DATASEC) {
+      for (const entry of datasec.vars) {
+        // openObject refused a data section with an entry that is not a VAR (open/maps.ts).
+        const v = btf.typeById(entry.type);
+        if (v.kind === BtfKind.VAR) out.push(`    ${propertyKey(v.name)}: ${decodedType(btf, v.type, '    ')};`);
       }
     }
     out.push('  };');

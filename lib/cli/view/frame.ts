@@ -46,6 +46,14 @@ export class LiveFrame {
     this.#term.write(this.#erase(true) + text + this.#body());
   }
 
+  /**
+   * Columns a line may take: one short of the terminal's width, since writing the last
+   * column makes some terminals wrap.
+   */
+  columns(): number {
+    return Math.max(1, this.#term.columns() - 1);
+  }
+
   /** The terminal was resized: redraw for the new width. */
   resized(): void {
     this.draw(this.#lines);
@@ -69,9 +77,7 @@ export class LiveFrame {
   }
 
   #body(): string {
-    const cols = Math.max(1, this.#term.columns());
-    // One column short of the width: writing the last column makes some terminals wrap.
-    const width = Math.max(1, cols - 1);
+    const width = this.columns();
     let out = '';
     for (const line of this.#lines) {
       out += `${renderLine(line, width, this.#colour)}${CSI}K\n`;

@@ -45,15 +45,17 @@ const MAP_NAME_MAX = 15;
 export type StructOpsFilter = { id?: number; name?: string };
 
 /**
- * Lists every struct_ops map in the system, in id order, with its kernel type, state,
- * refcnt and links (what `bpftool struct_ops show` prints, plus state and links).
+ * Lists the struct_ops maps in the system (every one, or those `filter` selects: one id,
+ * or each map of a name), in id order, with kernel type, state, refcnt and links (what
+ * `bpftool struct_ops show` prints, plus state and links).
  *
  * @throws {BpfError} EPERM without root/CAP_SYS_ADMIN (walking ids is privileged).
  * @example
  * for (const s of listStructOps()) console.log(s.id, s.name, s.kernelType, s.state, s.linkIds);
+ * const renos = listStructOps({ name: 'reno' });
  */
-export function listStructOps(): StructOpsInfo[] {
-  return findStructOps({}).map((f) => f.info);
+export function listStructOps(filter: StructOpsFilter = {}): StructOpsInfo[] {
+  return findStructOps(filter).map((f) => f.info);
 }
 
 /**

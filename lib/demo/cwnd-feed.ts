@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * The cwnd samples the demo's controller streams through its ring buffer (`cwnd_ring`,
- * records of `struct cwnd_sample`), collected while the transfer runs. Reading goes through
- * `run --events`' streams: the library's reader waits in the event loop (uv_poll), so the
- * records are taken as they come, between the transfer's own socket events.
+ * records of `struct cwnd_sample`), collected while the transfer runs. The library's
+ * reader waits in the event loop (uv_poll), so the records are taken as they come, between
+ * the transfer's own socket events.
  */
-import type { BpfObject } from '../index';
+import { BpfError, type BpfObject, type RingBufferReader } from '../index';
 import type { Point } from './chart';
-import { EventStreams } from './run/events';
-import type { EventRecord } from './view/model';
 
 /** The ring buffer map of demo_cc.bpf.c and the BTF type of its records. */
 export const CWND_RING = 'cwnd_ring';
@@ -20,6 +18,9 @@ export interface CwndSample {
   cwnd: number;
   ssthresh: number;
 }
+
+/** A record as the reader decodes it through the object's BTF (integers as number or bigint). */
+type CwndRecord = Record<keyof CwndSample, number | bigint>;
 
 /** The program's own count of what it put into the ring (its .bss counters). */
 export interface RingCounts {
@@ -34,12 +35,22 @@ const SETTLE_POLL_MS = 20;
 
 export class CwndFeed {
   readonly #samples: CwndSample[] = [];
-  readonly #streams: EventStreams;
+  readonly #reader: RingBufferReader<CwndRecord>;
   #error: unknown;
 
-  /** Starts reading (open it before registering: no record is missed). */
+  /**
+   * Starts reading (open it before registering: no record is missed).
+   * @throws {BpfError} ENOENT when the object has no `cwnd_ring` (not the demo's object)
+   */
   constructor(obj: BpfObject) {
-    this.#streams = new EventStreams(obj, [{ map: CWND_RING, type: CWND_RECORD }], (r) => this.#add(r), (err) => {
+    const ring = obj.maps.get(CWND_RING);
+    if (!ring) throw new BpfError(`the demo object has no ring buffer map ${CWND_RING}`, { code: 'ENOENT', map: CWND_RING });
+    const reader = ring.ringBuffer<CwndRecord>({ type: CWND_RECORD });
+    this.#reader = reader;
+    // Ends when close() closes the reader.
+    void (async () => {
+      for await (const record of reader) this.#add(record);
+    })().catch((err: unknown) => {
       this.#error ??= err;
     });
   }
@@ -73,7 +84,7 @@ export class CwndFeed {
     for (;;) {
       // Counters first: whatever they count was reserved before this drain looks.
       const c = counts();
-      this.#streams.drain((r) => this.#add(r));
+      for (let r = this.#reader.read(); r !== undefined; r = this.#reader.read()) this.#add(r);
       if (this.#error !== undefined) throw this.#error;
       if (this.#samples.length === c.taken - c.reserveFailures || Date.now() >= deadline) return c;
       await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
@@ -82,11 +93,10 @@ export class CwndFeed {
 
   /** Stops reading and releases the ring's mapping. Idempotent. */
   close(): void {
-    this.#streams.close();
+    this.#reader.close();
   }
 
-  #add(record: EventRecord): void {
-    const v = record.value as unknown as CwndSample;
+  #add(v: CwndRecord): void {
     this.#samples.push({ ns: BigInt(v.ns), cwnd: Number(v.cwnd), ssthresh: Number(v.ssthresh) });
   }
 }

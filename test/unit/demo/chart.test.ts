@@ -1,4 +1,4 @@
-import { chartLines, drawChart } from '../../../lib/cli/chart';
+import { chartLines, drawChart } from '../../../lib/demo/chart';
 
 describe('drawChart', () => {
   test('draws each column as the range of its samples joined to the previous one, scaled to the maximum', () => {

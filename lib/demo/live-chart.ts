@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * A chart redrawn in place on a terminal while its data streams in (the demo's cwnd during
- * the transfer). It is a block of the live view's {@link LiveFrame}: each redraw moves the
- * cursor back over the previous frame and overwrites it (no blanking, so no flicker), as
- * wide as the terminal is at that moment; `finish` draws the final chart into the same
- * block and leaves it on screen.
+ * the transfer). It draws into a {@link LiveBlock} (the CLI's live frame): each redraw
+ * replaces the previous frame, as wide as the block is at that moment; `finish` draws the
+ * final chart into the same block and leaves it on screen. The terminal itself (cursor
+ * moves, colour) is the block's business, so the demo needs nothing of the CLI.
  */
-import { chartLines, type ChartOptions, type Point } from './chart';
-import { LiveFrame, type Terminal } from './view/frame';
-import type { Line } from './view/style';
+import { chartLines, type ChartLine, type ChartOptions, type Point } from './chart';
+
+/** A block of lines redrawn in place at the bottom of a terminal. */
+export interface LiveBlock {
+  /** Replaces the block with `lines`. */
+  draw(lines: ChartLine[]): void;
+  /** Columns a line may take now (the terminal's width, less any the block keeps free). */
+  columns(): number;
+  /** Leaves the last block on screen and gives the cursor back. Idempotent. */
+  close(): void;
+}
 
 /** What the chart shows, asked for at every tick. */
 export interface LiveChartSource {
@@ -28,8 +36,7 @@ export interface LiveChartOptions {
 }
 
 export class LiveChart {
-  readonly #term: Terminal;
-  readonly #frame: LiveFrame;
+  readonly #block: LiveBlock;
   readonly #source: LiveChartSource;
   readonly #chart: ChartOptions;
   #timer: NodeJS.Timeout | undefined;
@@ -37,9 +44,8 @@ export class LiveChart {
   #frames = 0;
 
   /** Draws the first frame at once, then one per tick that brought new points. */
-  constructor(term: Terminal, colour: boolean, source: LiveChartSource, options: LiveChartOptions) {
-    this.#term = term;
-    this.#frame = new LiveFrame(term, colour);
+  constructor(block: LiveBlock, source: LiveChartSource, options: LiveChartOptions) {
+    this.#block = block;
     this.#source = source;
     this.#chart = options.chart;
     this.#draw();
@@ -65,13 +71,13 @@ export class LiveChart {
     if (this.#timer === undefined) return;
     this.#stop();
     this.#render(chartLines(points, { ...this.#chart, columns: this.#columns() }));
-    this.#frame.close();
+    this.#block.close();
   }
 
   /** Stops the ticks and gives the cursor back, leaving the last frame. Idempotent. */
   close(): void {
     this.#stop();
-    this.#frame.close();
+    this.#block.close();
   }
 
   #stop(): void {
@@ -82,17 +88,16 @@ export class LiveChart {
   #draw(): void {
     this.#drawnVersion = this.#source.version();
     const label = this.#chart.yLabel ? `${this.#chart.yLabel} · ` : '';
-    const head: Line = [{ text: `${label}${this.#source.status()}`, tone: 'dim' }];
+    const head: ChartLine = [{ text: `${label}${this.#source.status()}`, tone: 'dim' }];
     this.#render([head, ...chartLines(this.#source.points(), { ...this.#chart, yLabel: undefined, columns: this.#columns() })]);
   }
 
-  #render(lines: Line[]): void {
-    this.#frame.draw(lines);
+  #render(lines: ChartLine[]): void {
+    this.#block.draw(lines);
     this.#frames++;
   }
 
-  /** LiveFrame keeps the last column free (some terminals wrap on writing it). */
   #columns(): number {
-    return Math.max(1, this.#term.columns() - 1);
+    return Math.max(1, this.#block.columns());
   }
 }

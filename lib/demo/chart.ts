@@ -1,5 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import type { Line } from './view/style';
+
+/**
+ * A piece of a chart line; a terminal with colour shows its tone (`accent` for the bars,
+ * `dim` for notes). The CLI's styled lines (lib/cli/view/style.ts) take these as they are.
+ */
+export interface ChartSegment {
+  text: string;
+  tone?: 'accent' | 'dim';
+}
+
+/** One line of a chart, drawn left to right. */
+export type ChartLine = ChartSegment[];
 
 /** A point of a time series: x in any unit (e.g. ms), y the value. */
 export interface Point {
@@ -34,7 +45,7 @@ export function drawChart(points: Point[], opts: ChartOptions = {}): string[] {
 }
 
 /** {@link drawChart} as styled lines: the bars are `accent`, for a terminal that has colour. */
-export function chartLines(points: Point[], opts: ChartOptions = {}): Line[] {
+export function chartLines(points: Point[], opts: ChartOptions = {}): ChartLine[] {
   const height = opts.height ?? 12;
   if (points.length === 0) return [[{ text: '(no samples)', tone: 'dim' }]];
   const xMin = Math.min(...points.map((p) => p.x));
@@ -63,7 +74,7 @@ export function chartLines(points: Point[], opts: ChartOptions = {}): Line[] {
     prev = last[c];
   }
   const rowOf = (y: number): number => Math.min(height - 1, Math.floor((y / yMax) * height - 1e-9));
-  const lines: Line[] = [];
+  const lines: ChartLine[] = [];
   if (opts.yLabel) lines.push([{ text: opts.yLabel }]);
   for (let row = height - 1; row >= 0; row--) {
     const label = row === height - 1 ? String(yMax) : row === 0 ? '0' : '';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { createServer, connect, AddressInfo, Socket } from 'node:net';
-import { getCongestionControl, setCongestionControl } from '../net/congestion';
+import { getCongestionControl, setCongestionControl } from '../index';
 
 export interface TrafficOptions {
   /** TCP congestion control algorithm for the sending socket. */

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { onInterrupt } from './interrupt';
 import type { TrafficResult } from './traffic';
 
-const TRAFFIC_MODULE = join(__dirname, 'traffic.js');
+/**
+ * The sender's module, traffic.ts compiled (dist/demo/traffic.js): found from this module's
+ * directory whether that is dist/demo (tsc) or dist/cli, where the demo command's bundle
+ * sits (scripts/build-bundles.js).
+ */
+const TRAFFIC_MODULE = join(__dirname, '..', 'demo', 'traffic.js');
 let counter = 0;
 
 export interface LossyOptions {

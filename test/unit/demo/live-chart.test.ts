@@ -1,5 +1,6 @@
-import { drawChart, type Point } from '../../../lib/cli/chart';
-import { LiveChart } from '../../../lib/cli/live-chart';
+import { drawChart, type Point } from '../../../lib/demo/chart';
+import { LiveChart } from '../../../lib/demo/live-chart';
+import { LiveFrame } from '../../../lib/cli/view/frame';
 import { fakeTerminal } from '../../helpers/fake-terminal';
 
 /** Frames in what a LiveChart wrote: each redraw starts by moving the cursor back up. */
@@ -24,7 +25,7 @@ describe('LiveChart', () => {
 
   test('draws at once, then one frame per tick that brought points, each over the last; finish leaves the final chart', () => {
     const term = fakeTerminal(80);
-    const chart = new LiveChart(term, false, source, { intervalMs: 250, chart: { yLabel: 'cwnd', height: 4 } });
+    const chart = new LiveChart(new LiveFrame(term, false), source, { intervalMs: 250, chart: { yLabel: 'cwnd', height: 4 } });
     expect(chart.frames).toBe(1);
     expect(visible(frames(term.text)[0])).toEqual(['cwnd · 0 samples', '(no samples)']);
     points.push({ x: 0, y: 10 }, { x: 5, y: 20 });
@@ -50,7 +51,7 @@ describe('LiveChart', () => {
   test('every line fits the terminal, also after it narrows', () => {
     points = Array.from({ length: 200 }, (_, i) => ({ x: i, y: i % 50 }));
     const term = fakeTerminal(100);
-    const chart = new LiveChart(term, false, source, { intervalMs: 250, chart: { width: 200 } });
+    const chart = new LiveChart(new LiveFrame(term, false), source, { intervalMs: 250, chart: { width: 200 } });
     const widest = (): number => Math.max(...visible(frames(term.text).at(-1)!).map((l) => [...l].length));
     expect(widest()).toBe(99);
     term.width = 40;
@@ -63,10 +64,10 @@ describe('LiveChart', () => {
   test('colour only when allowed (NO_COLOR off): the bars in accent, nothing else', () => {
     points = [{ x: 0, y: 1 }, { x: 1, y: 2 }];
     const plainTerm = fakeTerminal(80);
-    new LiveChart(plainTerm, false, source, { intervalMs: 250, chart: {} }).close();
+    new LiveChart(new LiveFrame(plainTerm, false), source, { intervalMs: 250, chart: {} }).close();
     expect(plainTerm.text).not.toMatch(/\x1b\[[0-9;]*m/);
     const colourTerm = fakeTerminal(80);
-    new LiveChart(colourTerm, true, source, { intervalMs: 250, chart: {} }).close();
+    new LiveChart(new LiveFrame(colourTerm, true), source, { intervalMs: 250, chart: {} }).close();
     expect(colourTerm.text).toMatch(/\x1b\[36m█+/);
   });
 });

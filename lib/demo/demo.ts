@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { readFileSync } from 'node:fs';
-import { BpfError } from '../errors';
-import { demoObjectPath } from '../demo-object';
-import { openObject } from '../object';
+import { BpfError, demoObjectPath, openObject } from '../index';
 import { drawChart, type ChartOptions } from './chart';
 import { CWND_RING, CwndFeed, type RingCounts } from './cwnd-feed';
 import { onInterrupt } from './interrupt';
-import { LiveChart } from './live-chart';
+import { LiveChart, type LiveBlock } from './live-chart';
 import { canMakeLossyLoopback, lossyLoopbackTraffic } from './lossy';
 import { loopbackTraffic } from './traffic';
-import type { Terminal } from './view/frame';
 
-/** The congestion controller shipped with the package (lib/cli/demo/demo_cc.bpf.c). */
+/** The congestion controller shipped with the package (lib/demo/demo_cc.bpf.c). */
 export const DEMO_OBJECT = demoObjectPath();
 const DEMO_MAP = 'so_demo';
 /** The algorithm name the demo registers unless told another (`--name`). */
@@ -25,9 +22,11 @@ const SETTLE_MS = 2000;
 
 /** A terminal to draw the cwnd chart on live while the transfer runs. */
 export interface DemoTerminal {
-  term: Terminal;
-  /** Colour allowed (a terminal, NO_COLOR unset: see colourAllowed). */
-  colour: boolean;
+  /**
+   * Opens the block the chart is redrawn in, when the transfer starts (the CLI's live
+   * frame, which owns cursor and colour).
+   */
+  open(): LiveBlock;
   /** Subscribes to size changes; returns the unsubscribe function. */
   onResize?: (redraw: () => void) => () => void;
 }
@@ -142,7 +141,7 @@ export async function runDemo({ seconds, name = DEMO_ALGORITHM, out, err, emit, 
 /** The live chart of `feed` on `live`, its cursor restored even when a signal ends the process. */
 function startLiveChart(live: DemoTerminal, feed: CwndFeed, stopWatching: (() => void)[]): LiveChart {
   const started = Date.now();
-  const chart = new LiveChart(live.term, live.colour, {
+  const chart = new LiveChart(live.open(), {
     points: () => feed.points(),
     version: () => feed.count,
     status: () => `live · ${((Date.now() - started) / 1000).toFixed(1)} s · ${feed.count} samples`,

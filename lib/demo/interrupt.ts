@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
- * Cleanup that must run when the CLI is interrupted (Ctrl-C, SIGTERM, a closed terminal):
+ * Cleanup that must run when the demo is interrupted (Ctrl-C, SIGTERM, a closed terminal):
  * Node's default for these signals is to die at once, running no `finally` and no 'exit'
  * hook, so anything outside the process (a network namespace, a child process) would be
  * left behind. While at least one cleanup is registered, these signals run every cleanup,

@@ -10,6 +10,7 @@
         'native/commands.cc',
         'native/errors.cc',
         'native/fd_kind.cc',
+        'native/file_map.cc',
         'native/obj_info.cc',
         'native/map_sizes.cc',
         'native/map_handle.cc',

@@ -117,7 +117,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       exports.Set("getsockopt", Napi::Function::New(env, GetSockopt, "getsockopt")).IsNothing() ||
       exports.Set("perfEventOpenTracepoint",
                   Napi::Function::New(env, PerfEventOpenTracepoint, "perfEventOpenTracepoint")).IsNothing() ||
-      !InitMapHandle(env, exports) || !InitRingbuf(env, exports) || !InitMapped(env, exports)) {
+      !InitMapHandle(env, exports) || !InitRingbuf(env, exports) || !InitMapped(env, exports) ||
+      !InitFileMap(env, exports)) {
     return exports;
   }
   return exports;

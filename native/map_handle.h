@@ -34,6 +34,8 @@ bool InitMapHandle(Napi::Env env, Napi::Object exports);
 bool InitRingbuf(Napi::Env env, Napi::Object exports);
 // Registers mapMmap and mapUnmap (mapped.cc).
 bool InitMapped(Napi::Env env, Napi::Object exports);
+// native/file_map.cc: read-only file mappings copied out on demand (kernel BTF).
+bool InitFileMap(Napi::Env env, Napi::Object exports);
 
 }  // namespace structops
 

@@ -117,6 +117,14 @@ export class IndexedTable implements RecordTable {
 
   /** Walks blocks verified..k in order; rebuilds the index on the first that disagrees. */
   private prove(k: number): void {
+    // One read for every block to walk, instead of one per block (hundreds for a high id);
+    // walk() checks the bounds, this only clamps them.
+    const starts = this.current.blockStarts;
+    if (this.verified <= k && this.verified < starts.length) {
+      const from = starts[this.verified];
+      const to = k + 1 < starts.length ? starts[k + 1] : this.words.length;
+      if (from < to && to <= this.words.length) this.region.fill(this.start + from * 4, this.start + to * 4);
+    }
     while (this.verified <= k) {
       const problem = this.walk(this.verified);
       if (problem !== undefined) {

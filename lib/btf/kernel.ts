@@ -13,6 +13,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfError, malformed } from '../errors';
+import { mapFileReadOnly, type FileMap } from '../sys';
 import { Btf } from './btf';
 import { parseHeader, type BtfHeader } from './header';
 import {
@@ -90,12 +91,14 @@ export function listKernelBtfModules(): string[] {
  * @internal
  */
 export function parseVmlinux(path: string, cache?: IndexCacheOptions): Btf {
+  let mapped: FileMap | undefined;
   const data = io(path, () => {
     const fd = openSync(path, 'r');
     try {
       // allocUnsafeSlow: an unpooled, aligned buffer, as Btf.parsePartial requires.
       const buf = Buffer.allocUnsafeSlow(fstatSync(fd).size);
       readRange(fd, buf, 0, Math.min(buf.length, FIRST_READ), path);
+      mapped = buf.length > FIRST_READ ? mapFileReadOnly(path, buf.length) : undefined;
       return buf;
     } finally {
       closeSync(fd);
@@ -112,12 +115,12 @@ export function parseVmlinux(path: string, cache?: IndexCacheOptions): Btf {
     return Btf.parse(io(path, () => readFileSync(path)), { name: 'vmlinux', lazy: true });
   }
   if (cache) {
-    const indexed = withIndex(path, data, hdr, cache);
+    const indexed = withIndex(path, data, hdr, cache, mapped);
     if (indexed) return indexed;
   }
   const read = (from: number, to: number): void =>
     // Reopened per call so a cached, half-read BTF never holds a file descriptor.
-    io(path, () => {
+    mapped !== undefined ? mapped.copy(data, from, from, to - from) : io(path, () => {
       const fd = openSync(path, 'r');
       try {
         readRange(fd, data, from, to, path);
@@ -143,8 +146,8 @@ export function parseVmlinux(path: string, cache?: IndexCacheOptions): Btf {
  * Opens the blob through the cached index, or builds and stores one when the cache can be
  * written. Returns undefined to fall back to the progressive reader.
  */
-function withIndex(path: string, data: Buffer, hdr: BtfHeader, cache: IndexCacheOptions): Btf | undefined {
-  const file = new PagedFile(path, data, Math.min(data.length, FIRST_READ));
+function withIndex(path: string, data: Buffer, hdr: BtfHeader, cache: IndexCacheOptions, mapped?: FileMap): Btf | undefined {
+  const file = new PagedFile(path, data, Math.min(data.length, FIRST_READ), mapped);
   const tailFrom = Math.max(0, data.length - EDGE_BYTES);
   io(path, () => file.fill(tailFrom, data.length));
   const head = data.subarray(0, Math.min(data.length, EDGE_BYTES));

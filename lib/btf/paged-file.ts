@@ -2,10 +2,12 @@
 /**
  * Random access to a file read on demand, a 4 KiB page at a time: the kernel's BTF when a
  * name index tells where everything is, so a lookup reads a few dozen pages of sysfs
- * instead of all 5 MB (sysfs serves that file one page per read(2)).
+ * instead of all 5 MB (sysfs serves that file one page per read(2)). When the file is
+ * mapped (Linux 6.16+), each missing run of pages is one copy from the mapping instead.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { BpfError } from '../errors';
+import type { FileMap } from '../sys';
 import type { LazyRange } from './progressive';
 
 const PAGE_SHIFT = 12;
@@ -32,11 +34,13 @@ export class PagedFile {
    * @param data - a Buffer of the file's size, `byteOffset` 4-byte aligned; its first
    *   `prefix` bytes are already real
    * @param prefix - bytes of `data` already read from the file (whole pages only count)
+   * @param mapped - the same file mapped, to copy pages from instead of reading them
    */
   constructor(
     readonly path: string,
     data: Buffer,
     prefix: number,
+    private readonly mapped?: FileMap,
   ) {
     this.data = data;
     this.present = new Uint8Array((data.length + PAGE - 1) >>> PAGE_SHIFT);
@@ -91,6 +95,10 @@ export class PagedFile {
     const data = this.data;
     const end = Math.min(data.length, past << PAGE_SHIFT);
     let pos = first << PAGE_SHIFT;
+    if (this.mapped !== undefined) {
+      this.mapped.copy(data, pos, pos, end - pos);
+      return;
+    }
     if (this.fd < 0) {
       this.fd = openSync(this.path, 'r');
       process.nextTick(this.release);

@@ -58,4 +58,6 @@ export { getsockopt, setsockopt } from './sockopt';
 export { perfEventOpenTracepoint } from './perf-event-open';
 // Raw access for tests and diagnostics: the addon itself (bpf/bpfAsync/close).
 export { nativeAddon } from './native';
+export { mapFileReadOnly } from './file-map';
+export type { FileMap } from './file-map';
 export { pageSizeFromAuxv, systemPageSize } from './page-size';

@@ -46,6 +46,47 @@ describeKernel('struct_ops family rules: inspect and load() agree', () => {
     }
   });
 
+  test('a member only the kernel refuses: load() names it (from the verifier log) with the family hint', async () => {
+    // bpf_dummy_ops' check_member lets only test_sleepable be sleepable; the loader cannot know.
+    const obj = await openObject(fixture('s12_sleepable_member'));
+    try {
+      const err = await obj.load().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BpfError);
+      expect(err).toMatchObject({ code: 'EINVAL', command: 'BPF_PROG_LOAD', program: 'insp_sleepy_2', member: 'test_2' });
+      expect((err as BpfError).verifierLog).toMatch(/attach to unsupported member test_2 of struct bpf_dummy_ops/);
+      expect((err as BpfError).message).toMatch(/^program insp_sleepy_2 \(bpf_dummy_ops\.test_2\): BPF_PROG_LOAD: /);
+      expect((err as BpfError).hint).toBe('bpf_dummy_ops.test_2 does not allow a sleepable program: put it in SEC("struct_ops/test_2"), not struct_ops.s');
+    } finally {
+      obj.close();
+    }
+  });
+
+  test('a verifier refusal of a struct_ops program names the member it implements', async () => {
+    const obj = await openObject(fixture('bad_verifier'));
+    try {
+      const err = await obj.load().catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'EACCES', command: 'BPF_PROG_LOAD', program: 'bv_ssthresh', member: 'ssthresh' });
+      expect((err as BpfError).message).toMatch(/^program bv_ssthresh \(tcp_congestion_ops\.ssthresh\): /);
+    } finally {
+      obj.close();
+    }
+  });
+
+  test('a non-GPL program calling kfuncs (not struct_ops): inspect says error, load() refuses it by program', async () => {
+    const report = inspectObject(fixture('s12_kfunc_mit'));
+    const issue = report.issues.find((i) => i.severity === 'error' && i.program === 'insp_kfunc_mit');
+    expect(issue?.message).toMatch(/calls kernel functions bpf_rcu_read_lock, bpf_rcu_read_unlock, which needs a GPL-compatible license, the object's is "MIT"/);
+    const obj = await openObject(fixture('s12_kfunc_mit'));
+    try {
+      const err = await obj.load().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BpfError);
+      expect(err).toMatchObject({ code: 'EINVAL', program: 'insp_kfunc_mit', message: issue!.message, hint: expect.stringMatching(/GPL/) });
+      expect(err).not.toHaveProperty('command');
+    } finally {
+      obj.close();
+    }
+  });
+
   testWithLinks('the control object passes inspect and registers', async () => {
     const report = inspectObject(fixture('s12_rules_ok'));
     expect(report.issues.filter((i) => i.severity === 'error')).toEqual([]);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { checkFamilyRules, familyCheckInput } from '../../struct-ops/family-rules';
+import { checkFamilyRules, checkKfuncLicense, familyCheckInput } from '../../struct-ops';
 import { BpfError } from '../../errors';
 import { BtfKind, type BtfFeatures } from '../../btf';
 import { applyCoreRelocations, PoisonedRelocation } from '../../core';
@@ -84,6 +84,16 @@ export function prepareLoad(t: PrepareTarget, kernel: KernelBtfs, features: BtfF
   const codeOf = coreRelocator(spec, kernel, poisonedBy);
   const linked = toLoad.map((p) => linkProgram(p.spec, spec.functions, codeOf, spec.btfExt, object));
   for (const l of linked) requireCreatedMaps(l, t, object);
+  // The kernel lets only GPL-compatible programs call kfuncs; refuse it here, by program.
+  const kfuncCallers = linked.map((l) => ({
+    program: l.spec.name,
+    kfuncs: [...new Set(l.layout.flatMap(({ fn }) => fn.relocations.flatMap((r) => (r.kind === 'kfunc' ? [r.extern] : []))))],
+  }));
+  const nonGpl = checkKfuncLicense(kfuncCallers, spec.license)[0];
+  if (nonGpl) {
+    const p = t.programs.get(nonGpl.program)!;
+    throw new BpfError(nonGpl.why, { code: nonGpl.code, object, program: nonGpl.program, section: p.spec.section, hint: nonGpl.hint });
+  }
   const kfuncModules = [...new Set([...ksyms.values()].flatMap((k) => (k.module ? [k.module] : [])))];
   const resizes = [...t.maps.values()]
     .filter((m) => m.spec.kind === 'data' && m.autocreate && m.valueSize !== m.spec.valueSize)

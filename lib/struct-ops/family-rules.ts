@@ -343,3 +343,17 @@ export function checkKfuncLicense(callers: readonly KfuncCaller[], license: stri
     hint: 'add char _license[] SEC("license") = "GPL"; (or "Dual BSD/GPL"): the kernel lets only GPL-compatible programs call kfuncs',
   }));
 }
+
+/**
+ * An unused struct_ops program (no struct_ops variable references it) is skipped with a
+ * warning when something else loads. When nothing would, the object is a mistake (a missing
+ * or misnamed variable), and the kernel, asked to load the program, refuses it: a struct_ops
+ * program implements no member without one (ENOTSUPP). inspect and load() both refuse it so.
+ */
+export function unusedOnlyViolation(program: string): RuleViolation & { program: string } {
+  return {
+    program, code: 'EINVAL',
+    why: `program ${program}: struct_ops program not used by any struct_ops map, and the object has no other program to load`,
+    hint: 'bind it to a member of a SEC(".struct_ops") variable (the kernel refuses a struct_ops program that implements no member), or remove it',
+  };
+}

@@ -87,6 +87,36 @@ describeKernel('struct_ops family rules: inspect and load() agree', () => {
     }
   });
 
+  test('an object whose only program no struct_ops variable uses: inspect and load() both refuse it, naming the program', async () => {
+    const report = inspectObject(fixture('s12_only_unused'));
+    expect(report.ok).toBe(false);
+    const issue = report.issues.find((i) => i.program === 'insp_lonely');
+    expect(issue).toMatchObject({ severity: 'error', message: expect.stringMatching(/not used by any struct_ops map, and the object has no other program to load/) });
+    const obj = await openObject(fixture('s12_only_unused'));
+    try {
+      const err = await obj.load().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BpfError);
+      expect(err).toMatchObject({ code: 'EINVAL', program: 'insp_lonely', message: issue!.message, hint: issue!.hint });
+    } finally {
+      obj.close();
+    }
+  });
+
+  test('an unused struct_ops program beside used ones: a warning in both, and the object loads', async () => {
+    const report = inspectObject(fixture('warn_unused'));
+    expect(report.ok).toBe(true);
+    const issue = report.issues.find((i) => i.program === 'wu_unused_cb');
+    expect(issue).toMatchObject({ severity: 'warning' });
+    const obj = await openObject(fixture('warn_unused'));
+    try {
+      await obj.load();
+      expect(obj.warnings).toContain(issue!.message);
+      expect(obj.programs.get('wu_unused_cb')!.loaded).toBe(false);
+    } finally {
+      obj.close();
+    }
+  });
+
   testWithLinks('the control object passes inspect and registers', async () => {
     const report = inspectObject(fixture('s12_rules_ok'));
     expect(report.issues.filter((i) => i.severity === 'error')).toEqual([]);

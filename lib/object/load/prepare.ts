@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { checkFamilyRules, checkKfuncLicense, familyCheckInput } from '../../struct-ops';
+import { checkFamilyRules, checkKfuncLicense, familyCheckInput, unusedOnlyViolation } from '../../struct-ops';
 import { BpfError } from '../../errors';
 import { BtfKind, type BtfFeatures } from '../../btf';
 import { applyCoreRelocations, PoisonedRelocation } from '../../core';
@@ -168,8 +168,18 @@ function selectPrograms(t: PrepareTarget, plans: Map<string, StructOpsPlan>): Bp
     }
     selected.push(prog);
   }
+  // Skipping an unused struct_ops program is right when something else loads; when nothing
+  // would, the object is a mistake (a missing map) and the kernel, asked to load the program,
+  // refuses it for lack of a member (ENOTSUPP). inspect reports the same error.
+  const referenced = new Set([...t.structOps.values()].flatMap((m) => [...m.programs.values()].map((p) => p.name)));
+  const stray = [...t.programs.values()].find((p) => p.spec.structOps && p.autoload !== false && !referenced.has(p.name));
+  if (selected.length === 0 && stray) {
+    const v = unusedOnlyViolation(stray.name);
+    throw new BpfError(v.why, { code: v.code, object: t.spec.path ?? t.spec.name, program: stray.name, section: stray.spec.section, hint: v.hint });
+  }
   return selected;
 }
+
 
 /**
  * The kernel BTF id a tracing program attaches to: the FUNC named by `fentry/NAME` (and

@@ -8,7 +8,7 @@ import { KernelBtfs } from '../../object/load/kernel-btfs';
 import { resolveKsyms } from '../../object/load/ksyms';
 import type { FunctionSpec, ObjectSpec, StructOpsSpec } from '../../object/spec';
 import { findKernelStructOps, type KernelStructOps } from '../kernel-type';
-import { checkFamilyRules, checkKfuncLicense, familyCheckInput, type KfuncCaller } from '../family-rules';
+import { checkFamilyRules, checkKfuncLicense, familyCheckInput, unusedOnlyViolation, type KfuncCaller } from '../family-rules';
 import { planStructOps } from '../plan';
 import { functionPointerProto } from './declare';
 
@@ -109,9 +109,14 @@ export function inspectObject(path: string): InspectReport {
     });
   }
   const structOps = spec.structOps.map((s) => inspectStructOps(spec, s, kernel, issues));
+  // load() skips unused struct_ops programs, but refuses an object where nothing else loads.
+  const loading = kfuncCallers(spec);
   const programs = spec.programs.map((p): InspectedProgram => {
     const usedBy = spec.structOps.flatMap((s) => [...s.programs].filter(([, prog]) => prog === p.name).map(([member]) => ({ map: s.name, member })));
-    if (p.structOps && usedBy.length === 0) {
+    if (p.structOps && usedBy.length === 0 && loading.length === 0) {
+      const v = unusedOnlyViolation(p.name);
+      issues.push({ severity: 'error', program: p.name, message: v.why, hint: v.hint });
+    } else if (p.structOps && usedBy.length === 0) {
       issues.push({
         severity: 'warning', program: p.name,
         message: `program ${p.name}: struct_ops program not used by any struct_ops map, not loaded`,
@@ -120,7 +125,7 @@ export function inspectObject(path: string): InspectReport {
     }
     return { name: p.name, section: p.section, structOps: p.structOps, usedBy };
   });
-  for (const v of checkKfuncLicense(kfuncCallers(spec), spec.license)) {
+  for (const v of checkKfuncLicense(loading, spec.license)) {
     issues.push({ severity: 'error', program: v.program, message: v.why, hint: v.hint });
   }
   return {

@@ -59,9 +59,8 @@ async function loadOne(r: ProgramLoadRequest, object: string): Promise<Fd> {
       e.hint = /non-GPL/.test(log)
         ? 'programs calling kfuncs need char _license[] SEC("license") = "GPL";'
         : 'struct_ops programs need char _license[] SEC("license") = "GPL";';
-    } else if (refused && familyHint !== undefined) {
-      e.hint = familyHint;
-    } else if (familyHint !== undefined && !log) {
+    } else if (familyHint !== undefined && (refused || !log || /can be sleepable/.test(log))) {
+      // The member refusal, or (Linux < 6.2) any sleepable struct_ops program refused.
       e.hint = familyHint;
     } else if (e.hint === undefined && log) {
       e.hint = 'the verifier rejected the program; see err.verifierLog';

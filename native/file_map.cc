@@ -63,9 +63,11 @@ Napi::Value FileMapOpen(const Napi::CallbackInfo& info) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then turns it away).
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return env.Undefined();
-  struct stat st;
   // The caller's length must be the file's: a mapping past the end would fault on access.
-  bool sized = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<double>(st.st_size) == len;
+  // statx, not fstat: glibc has fstat as a symbol only since 2.33 (the addon needs <= 2.28).
+  struct statx st;
+  bool sized = statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE, &st) == 0 && S_ISREG(st.stx_mode) &&
+               static_cast<double>(st.stx_size) == len;
   void* addr = sized ? mmap(nullptr, static_cast<size_t>(len), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
   close(fd);
   if (addr == MAP_FAILED) return env.Undefined();

@@ -2,6 +2,7 @@
 /** Hints for registration errors, and the TCP algorithm name they mention. */
 import { BtfComposite, BtfKind } from '../btf';
 import { BpfError } from '../errors';
+import { familyRules, refusalHint } from '../families';
 import type { StructOpsMap } from './struct-ops-map';
 
 /**
@@ -21,17 +22,6 @@ export function structOpsName(map: StructOpsMap): string | undefined {
   return bytes.subarray(0, end < 0 ? bytes.length : end).toString('latin1');
 }
 
-/**
- * What a family's kernel code (not its BTF) requires of a registered value, for the EINVAL
- * hint: each kernel type's `validate`/`init_member` rules, by kernel struct name.
- */
-export const FAMILY_RULES: Readonly<Record<string, string>> = {
-  tcp_congestion_ops: 'ssthresh, undo_cwnd and cong_avoid (or cong_control) must be set and .name non-empty',
-  Qdisc_ops: 'enqueue, dequeue, init, reset and destroy must all be set, .id must be a non-empty name of letters, digits, _ or ., and priv_size 0',
-  sched_ext_ops: '.name must be a non-empty name of letters, digits and _, flags only known SCX_OPS_* bits, and ops.init must succeed',
-  hid_bpf_ops: '.hid_id must name a HID device present now (its number in /sys/bus/hid/devices/BBBB:VVVV:PPPP.NNNN)',
-};
-
 /** What the failing call was doing, for the hint. */
 export type RegistrationStep = 'attach' | 'update';
 
@@ -48,10 +38,13 @@ export function withRegistrationHint(err: unknown, map: StructOpsMap, step: Regi
   if (step === 'update' && err.command === 'BPF_LINK_UPDATE') {
     e.message = `struct_ops ${map.name}: cannot switch the link to this map${name ? ` (${name})` : ''}: ${e.message}`;
   }
-  if (err.code === 'EOPNOTSUPP' && step === 'attach' && map.kernelTypeName === 'bpf_dummy_ops') {
-    // The kernel's bpf_dummy_reg() refuses every registration: the family exists for tests.
-    e.message = `struct_ops ${map.name}: bpf_dummy_ops cannot be registered: ${e.message}`;
-    e.hint = 'bpf_dummy_ops is a test-only family: it can only be test-run; run its programs with program.testRun({ ctxIn: [state, ...args] })';
+  const notSupported = err.code === 'EOPNOTSUPP' || err.code === 'ENOTSUPP';
+  const registering = step === 'attach' && (err.command === 'BPF_MAP_UPDATE_ELEM' || err.command === 'BPF_LINK_CREATE');
+  if (notSupported && registering) {
+    // The family's reg() refused: bpf_dummy_ops' always does (the family exists for tests).
+    const unregistrable = familyRules(map.kernelTypeName)?.unregistrable !== undefined;
+    e.message = `struct_ops ${map.name}: ${map.kernelTypeName} ${unregistrable ? 'cannot be registered' : 'refused the registration'}: ${e.message}`;
+    e.hint = refusalHint({ command: err.command as 'BPF_MAP_UPDATE_ELEM' | 'BPF_LINK_CREATE', code: err.code, kernelType: map.kernelTypeName });
   } else if (err.code === 'EEXIST' && step === 'attach') {
     e.message = `struct_ops ${map.name}: name taken: a ${map.kernelTypeName}${name ? ` named ${name}` : ''} is already registered (${e.message})`;
     e.hint = tcp
@@ -67,8 +60,8 @@ export function withRegistrationHint(err: unknown, map: StructOpsMap, step: Regi
     e.hint = 'the link is detached (it points at no map any more); register anew instead';
   } else if (err.code === 'EPERM' && step === 'update' && err.command === 'BPF_LINK_UPDATE') {
     e.hint = 'the link no longer points at the expected map (it was updated or detached meanwhile); read link.info() and retry';
-  } else if (err.code === 'EINVAL' && e.hint === undefined && FAMILY_RULES[map.kernelTypeName] !== undefined) {
-    e.hint = `the kernel rejected the value: ${FAMILY_RULES[map.kernelTypeName]}`;
+  } else if (err.code === 'EINVAL' && e.hint === undefined && registering) {
+    e.hint = refusalHint({ command: err.command as 'BPF_MAP_UPDATE_ELEM' | 'BPF_LINK_CREATE', code: err.code, kernelType: map.kernelTypeName });
   }
   return err;
 }

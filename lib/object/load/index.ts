@@ -63,8 +63,9 @@ export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: Loa
   createMaps(t, mapCreateRequests(t, prepared, fds), prepared.plans, object);
 
   const requests = progLoadRequests(t, prepared, fds);
+  const bound = boundMembers(prepared);
   const loaded = await loadPrograms(requests.map((r, i) => ({
-    name: r.linked.spec.name, attr: r.attr, poisoned: prepared.poisoned[i],
+    name: r.linked.spec.name, attr: r.attr, poisoned: prepared.poisoned[i], ...bound.get(r.linked.spec.name),
   })), object);
   loaded.forEach((fd, i) => t.programs.get(requests[i].linked.spec.name)!.setLoaded(fd));
 
@@ -76,4 +77,17 @@ export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: Loa
     t.structOps.get(name)!.setPlan(plan, value);
   }
   associateStructOps(t, object);
+}
+
+/**
+ * The struct_ops member and kernel struct each struct_ops program implements (one kernel
+ * slot per program, checked by prepareLoad), so a refused PROG_LOAD can name them.
+ */
+function boundMembers(prepared: ReturnType<typeof prepareLoad>): Map<string, { member: string; kernelType: string }> {
+  const out = new Map<string, { member: string; kernelType: string }>();
+  for (const plan of prepared.plans.values()) {
+    const kernelType = plan.kernel.name;
+    for (const slot of plan.slots) out.set(slot.program, { member: slot.member, kernelType });
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { checkFamilyRules, familyCheckInput } from '../../struct-ops/family-rules';
+import { checkFamilyRules, checkKfuncLicense, familyCheckInput, unusedOnlyViolation } from '../../families';
 import { BpfError } from '../../errors';
 import { BtfKind, type BtfFeatures } from '../../btf';
 import { applyCoreRelocations, PoisonedRelocation } from '../../core';
@@ -84,6 +84,16 @@ export function prepareLoad(t: PrepareTarget, kernel: KernelBtfs, features: BtfF
   const codeOf = coreRelocator(spec, kernel, poisonedBy);
   const linked = toLoad.map((p) => linkProgram(p.spec, spec.functions, codeOf, spec.btfExt, object));
   for (const l of linked) requireCreatedMaps(l, t, object);
+  // The kernel lets only GPL-compatible programs call kfuncs; refuse it here, by program.
+  const kfuncCallers = linked.map((l) => ({
+    program: l.spec.name,
+    kfuncs: [...new Set(l.layout.flatMap(({ fn }) => fn.relocations.flatMap((r) => (r.kind === 'kfunc' ? [r.extern] : []))))],
+  }));
+  const nonGpl = checkKfuncLicense(kfuncCallers, spec.license)[0];
+  if (nonGpl) {
+    const p = t.programs.get(nonGpl.program)!;
+    throw new BpfError(nonGpl.why, { code: nonGpl.code, object, program: nonGpl.program, section: p.spec.section, hint: nonGpl.hint });
+  }
   const kfuncModules = [...new Set([...ksyms.values()].flatMap((k) => (k.module ? [k.module] : [])))];
   const resizes = [...t.maps.values()]
     .filter((m) => m.spec.kind === 'data' && m.autocreate && m.valueSize !== m.spec.valueSize)
@@ -158,8 +168,18 @@ function selectPrograms(t: PrepareTarget, plans: Map<string, StructOpsPlan>): Bp
     }
     selected.push(prog);
   }
+  // Skipping an unused struct_ops program is right when something else loads; when nothing
+  // would, the object is a mistake (a missing map) and the kernel, asked to load the program,
+  // refuses it for lack of a member (ENOTSUPP). inspect reports the same error.
+  const referenced = new Set([...t.structOps.values()].flatMap((m) => [...m.programs.values()].map((p) => p.name)));
+  const stray = [...t.programs.values()].find((p) => p.spec.structOps && p.autoload !== false && !referenced.has(p.name));
+  if (selected.length === 0 && stray) {
+    const v = unusedOnlyViolation(stray.name);
+    throw new BpfError(v.why, { code: v.code, object: t.spec.path ?? t.spec.name, program: stray.name, section: stray.spec.section, hint: v.hint });
+  }
   return selected;
 }
+
 
 /**
  * The kernel BTF id a tracing program attaches to: the FUNC named by `fentry/NAME` (and

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../../errors';
-import { Fd, progLoadAsync, type ProgLoadAttr } from '../../sys';
+import { BPF_F_SLEEPABLE, Fd, progLoadAsync, type ProgLoadAttr } from '../../sys';
 import type { PoisonedRelocation } from '../../core';
+import { refusalHint } from '../../families';
 
 /** A program to load: its PROG_LOAD attrs (attrs.ts) and what error messages need. */
 export interface ProgramLoadRequest {
@@ -10,6 +11,10 @@ export interface ProgramLoadRequest {
   attr: ProgLoadAttr;
   /** CO-RE relocations that could not be resolved (for the hint when the verifier trips on one). */
   poisoned: PoisonedRelocation[];
+  /** struct_ops programs: the member they implement (the kernel's name for it). */
+  member?: string;
+  /** struct_ops programs: the kernel struct of that member. */
+  kernelType?: string;
 }
 
 /**
@@ -33,16 +38,31 @@ async function loadOne(r: ProgramLoadRequest, object: string): Promise<Fd> {
     return await progLoadAsync(r.attr);
   } catch (err) {
     if (!(err instanceof BpfError)) throw err;
-    const e = err as { program?: string; object?: string; hint?: string; message: string };
+    const e = err as { program?: string; object?: string; member?: string; hint?: string; message: string };
+    const log = err.verifierLog ?? '';
+    // The verifier names the member it refuses; otherwise the one the program is bound to.
+    const refused = /attach to (?:unsupported|invalid|NULL) member (\w+)(?:\(@idx \d+\))? of struct (\w+)/.exec(log);
+    const member = refused?.[1] ?? r.member;
+    const kernelType = refused?.[2] ?? r.kernelType;
     e.program = name;
     e.object = object;
-    e.message = `program ${name}: ${err.message}`;
-    if (r.poisoned.length > 0 && err.verifierLog?.includes('195896080')) {
+    if (member !== undefined) e.member = member;
+    e.message = `program ${name}${member !== undefined ? ` (${kernelType ?? 'struct_ops'}.${member})` : ''}: ${err.message}`;
+    const familyHint = kernelType === undefined ? undefined : refusalHint({
+      command: 'BPF_PROG_LOAD', code: err.code, kernelType, member,
+      sleepable: (r.attr.progFlags ?? 0) & BPF_F_SLEEPABLE ? true : undefined,
+    });
+    if (r.poisoned.length > 0 && log.includes('195896080')) {
       e.hint = `CO-RE relocation(s) could not be resolved against the running kernel: ${r.poisoned
         .map((p) => `insn ${p.insnIndex}: ${p.reason}`).join('; ')}`;
-    } else if (/must have a GPL compatible license/.test(err.verifierLog ?? '')) {
-      e.hint = 'struct_ops programs need char _license[] SEC("license") = "GPL";';
-    } else if (e.hint === undefined && err.verifierLog) {
+    } else if (/must have a GPL compatible license|cannot call kernel function from non-GPL/.test(log)) {
+      e.hint = /non-GPL/.test(log)
+        ? 'programs calling kfuncs need char _license[] SEC("license") = "GPL";'
+        : 'struct_ops programs need char _license[] SEC("license") = "GPL";';
+    } else if (familyHint !== undefined && (refused || !log || /can be sleepable/.test(log))) {
+      // The member refusal, or (Linux < 6.2) any sleepable struct_ops program refused.
+      e.hint = familyHint;
+    } else if (e.hint === undefined && log) {
       e.hint = 'the verifier rejected the program; see err.verifierLog';
     }
     throw err;

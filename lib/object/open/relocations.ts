@@ -45,6 +45,14 @@ function classify(
   const code = section.data;
   const local = insn - fn.insnOffset;
   if (sym === undefined) throw malformed(`relocation symbol ${symIndex} does not exist`, where);
+  // ld_imm64 is 16 bytes: in the function's last 8-byte slot its second half would be the
+  // next function's first instruction (or past the section), which a loader would patch.
+  if (isLdImm64(code, insn) && local + 1 >= fn.insnCount) {
+    throw malformed(
+      `function ${fn.name}: ld_imm64 at insn ${insn} starts in its last instruction slot, so its second half lies outside the function`,
+      { ...where, program: fn.name },
+    );
+  }
 
   if (sym.shndx === SHN_UNDEF) {
     const ext = ctx.externs.find((e) => e.name === sym.name);

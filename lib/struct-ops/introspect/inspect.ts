@@ -6,9 +6,9 @@ import { readObjectFile } from '../../elf';
 import { loadObjectSpec } from '../../object/open';
 import { KernelBtfs } from '../../object/load/kernel-btfs';
 import { resolveKsyms } from '../../object/load/ksyms';
-import type { ObjectSpec, StructOpsSpec } from '../../object/spec';
+import type { FunctionSpec, ObjectSpec, StructOpsSpec } from '../../object/spec';
 import { findKernelStructOps, type KernelStructOps } from '../kernel-type';
-import { checkFamilyRules, familyCheckInput } from '../family-rules';
+import { checkFamilyRules, checkKfuncLicense, familyCheckInput, unusedOnlyViolation, type KfuncCaller } from '../../families';
 import { planStructOps } from '../plan';
 import { functionPointerProto } from './declare';
 
@@ -109,9 +109,14 @@ export function inspectObject(path: string): InspectReport {
     });
   }
   const structOps = spec.structOps.map((s) => inspectStructOps(spec, s, kernel, issues));
+  // load() skips unused struct_ops programs, but refuses an object where nothing else loads.
+  const loading = kfuncCallers(spec);
   const programs = spec.programs.map((p): InspectedProgram => {
     const usedBy = spec.structOps.flatMap((s) => [...s.programs].filter(([, prog]) => prog === p.name).map(([member]) => ({ map: s.name, member })));
-    if (p.structOps && usedBy.length === 0) {
+    if (p.structOps && usedBy.length === 0 && loading.length === 0) {
+      const v = unusedOnlyViolation(p.name);
+      issues.push({ severity: 'error', program: p.name, message: v.why, hint: v.hint });
+    } else if (p.structOps && usedBy.length === 0) {
       issues.push({
         severity: 'warning', program: p.name,
         message: `program ${p.name}: struct_ops program not used by any struct_ops map, not loaded`,
@@ -120,6 +125,9 @@ export function inspectObject(path: string): InspectReport {
     }
     return { name: p.name, section: p.section, structOps: p.structOps, usedBy };
   });
+  for (const v of checkKfuncLicense(loading, spec.license)) {
+    issues.push({ severity: 'error', program: v.program, message: v.why, hint: v.hint });
+  }
   return {
     object: path, kernelRelease: release(), license: spec.license, structOps, programs,
     ksyms: inspectKsyms(spec, kernel, issues), issues, ok: !issues.some((i) => i.severity === 'error'),
@@ -145,7 +153,9 @@ function inspectStructOps(spec: ObjectSpec, s: StructOpsSpec, kernel: KernelBtfs
   // The same rules load() applies; inspect lists them all, including register-time ones.
   for (const v of checkFamilyRules(familyCheckInput(spec.btf, s, s.programs.keys(), spec.license))) {
     issues.push({
-      severity, map: s.name, message: `struct_ops ${s.name}: ${v.member !== undefined ? `member ${v.member}: ` : ''}${v.why}${suffix}`,
+      // A value the program can still set before load (HID's hid_id) is not wrong yet.
+      severity: v.settable ? 'warning' : severity,
+      map: s.name, message: `struct_ops ${s.name}: ${v.member !== undefined ? `member ${v.member}: ` : ''}${v.why}${suffix}`,
       hint: v.hint, ...(v.member !== undefined ? { member: v.member } : {}),
     });
   }
@@ -204,4 +214,30 @@ function inspectKsyms(spec: ObjectSpec, kernel: KernelBtfs, issues: InspectIssue
     result.push({ name: ext.name, kind: ext.kind, weak: ext.weak, foundIn });
   }
   return result;
+}
+
+/**
+ * The kfuncs each program that load() would load calls, through its subprograms too:
+ * every program but struct_ops programs no auto-created map uses (those are left out).
+ */
+function kfuncCallers(spec: ObjectSpec): KfuncCaller[] {
+  const byStart = new Map(spec.functions.map((f) => [`${f.sectionIndex}:${f.insnOffset}`, f] as const));
+  const used = new Set(spec.structOps.filter((s) => s.autocreate).flatMap((s) => [...s.programs.values()]));
+  return spec.programs.filter((p) => !p.structOps || used.has(p.name)).map((p) => {
+    const kfuncs = new Set<string>();
+    const seen = new Set<FunctionSpec>();
+    const todo: FunctionSpec[] = [p];
+    for (let fn = todo.pop(); fn !== undefined; fn = todo.pop()) {
+      if (seen.has(fn)) continue;
+      seen.add(fn);
+      for (const r of fn.relocations) {
+        if (r.kind === 'kfunc') kfuncs.add(r.extern);
+        else if (r.kind === 'call' || r.kind === 'func_addr') {
+          const callee = byStart.get(`${r.targetSection}:${r.targetInsn}`);
+          if (callee) todo.push(callee);
+        }
+      }
+    }
+    return { program: p.name, kfuncs: [...kfuncs] };
+  });
 }

@@ -5,6 +5,7 @@
  * counts the packets; deleted and unregistered, the kind is gone again.
  */
 import { BpfLink, BpfObject, openObject } from '../../../lib';
+import { inspectObject } from '../../../lib/struct-ops/introspect';
 import { structOpsShow } from '../../helpers/bpftool';
 import { describeFamily, evidence, familyFixture } from '../../helpers/families';
 import { makeNetns, qdiscCounters, tcIn, tcpOverLoopback } from '../../helpers/qdisc';
@@ -60,13 +61,14 @@ describeFamily('Qdisc_ops', 'BPF qdisc: a FIFO of our own', () => {
 });
 
 describeFamily('Qdisc_ops', 'BPF qdisc: the kernel validation of Qdisc_ops', () => {
-  test('a qdisc without destroy is refused at registration, with the rule in the hint', async () => {
+  test('a qdisc without destroy: inspect and load() refuse it by member before the kernel would (bpf_qdisc_validate)', async () => {
+    const report = inspectObject(familyFixture('qdisc_incomplete'));
+    expect(report.issues).toContainEqual(expect.objectContaining({ severity: 'error', map: 'so10b_fifo_nd', member: 'destroy' }));
     const obj = await openObject(familyFixture('qdisc_incomplete'));
     try {
-      await obj.load();
-      const err = await obj.structOps.get('so10b_fifo_nd')!.attach().then(() => undefined, (e: unknown) => e);
-      expect(err).toMatchObject({ code: 'EINVAL', map: 'so10b_fifo_nd' });
-      expect((err as { hint?: string }).hint).toMatch(/enqueue, dequeue, init, reset and destroy/);
+      const err = await obj.load().then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'EINVAL', map: 'so10b_fifo_nd', member: 'destroy' });
+      expect((err as Error).message).toMatch(/Qdisc_ops requires destroy, which has no program/);
     } finally {
       obj.close();
     }

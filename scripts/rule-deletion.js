@@ -22,6 +22,10 @@
  * `survived` (the tests reach the rule but do not notice it is gone), or `timeout` (the run
  * took longer than --timeout, a failure too, reported apart). Prints a summary and one line
  * per untested or surviving rule; --out keeps one JSON line per site.
+ *
+ * With --scope test/kernel, a deleted rule can sit on a test's cleanup path and leave kernel
+ * state behind (a registration pinned in a test's own bpffs, a mount): check
+ * `bpftool struct_ops show`, `findmnt -t bpf` and `ip netns` after such a run.
  */
 const fs = require('node:fs');
 const os = require('node:os');

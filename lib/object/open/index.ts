@@ -34,7 +34,8 @@ export interface LoadObjectSpecOptions {
  * ELF, BTF (with DATASEC fix-ups), programs, maps, externs, relocations and struct_ops
  * variables. Each step's failure is a BpfError saying which step and where. The spec is
  * the same on every machine, except the offset of `__arena` globals, which depends on the
- * page size (as an arena's size does).
+ * page size (as an arena's size does). The spec is frozen (see ObjectSpec): pass it to
+ * `openObject(spec)` to open as many independent objects from it as needed.
  *
  * @throws {BpfError} code EINVAL for malformed or unsupported input (E2BIG for `__arena`
  *   globals larger than their arena).

@@ -153,18 +153,18 @@ export interface ExternSpec {
  */
 export interface ObjectSpec {
   /** Object name (file base name up to the first '.'), used for data map names. */
-  name: string;
-  path?: string;
+  readonly name: string;
+  readonly path?: string;
   /** The object's BTF with the open phase's fix-ups (DATASEC sizes, VAR offsets) in its bytes. */
-  btf: Btf;
-  btfExt?: BtfExt;
-  license: string;
-  kernVersion: number;
-  functions: FunctionSpec[];
-  programs: ProgramSpec[];
-  maps: MapSpec[];
-  structOps: StructOpsSpec[];
-  externs: ExternSpec[];
+  readonly btf: Btf;
+  readonly btfExt?: BtfExt;
+  readonly license: string;
+  readonly kernVersion: number;
+  readonly functions: readonly FunctionSpec[];
+  readonly programs: readonly ProgramSpec[];
+  readonly maps: readonly MapSpec[];
+  readonly structOps: readonly StructOpsSpec[];
+  readonly externs: readonly ExternSpec[];
   /** Non-fatal findings (unsupported sections skipped, ...). */
-  warnings: string[];
+  readonly warnings: readonly string[];
 }

@@ -84,13 +84,13 @@ export function collectFunctions(
 }
 
 /** Finds the function that starts at `insn` of section `sectionIndex`. */
-export function functionAt(functions: FunctionSpec[], sectionIndex: number, insn: number): FunctionSpec | undefined {
+export function functionAt(functions: readonly FunctionSpec[], sectionIndex: number, insn: number): FunctionSpec | undefined {
   return functions.find((f) => f.sectionIndex === sectionIndex && f.insnOffset === insn);
 }
 
 /** Finds the function containing instruction `insn` of section `sectionIndex`. */
 export function functionContaining(
-  functions: FunctionSpec[], sectionIndex: number, insn: number,
+  functions: readonly FunctionSpec[], sectionIndex: number, insn: number,
 ): FunctionSpec | undefined {
   return functions.find(
     (f) => f.sectionIndex === sectionIndex && insn >= f.insnOffset && insn < f.insnOffset + f.insnCount,

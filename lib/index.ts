@@ -12,8 +12,8 @@
  * link.close();
  * obj.close();
  */
-export { openObject, BpfObject, BpfProgram, BpfMap, StructOpsMap, BpfLink, decodeValue } from './object';
-export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, ProgramSpec, MapSpec, ArenaGlobalsSpec, StructOpsSpec, TestRunArg, TestRunOptions, TestRunResult } from './object';
+export { openObject, loadObjectSpec, BpfObject, BpfProgram, BpfMap, StructOpsMap, BpfLink, decodeValue } from './object';
+export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, LoadObjectSpecOptions, ProgramSpec, MapSpec, ArenaGlobalsSpec, StructOpsSpec, TestRunArg, TestRunOptions, TestRunResult } from './object';
 export { loadKernelBtf, Btf, BtfKind } from './btf';
 export type { BtfType } from './btf';
 export { RingBufferReader, UserRingBuffer, MappedMemory, sumCounters, openPidfd } from './maps';

@@ -317,15 +317,27 @@ export class BpfObject {
 }
 
 /**
- * Opens a BPF object file (path or bytes) without touching the kernel.
+ * Opens a BPF object without touching the kernel: from a file path, from its bytes, or from
+ * an ObjectSpec that {@link loadObjectSpec} returned. A spec is an immutable blueprint: any
+ * number of objects can be opened from it, each with its own programs, maps, shadow values,
+ * globals and autoload/autocreate switches; loading or editing one changes neither the
+ * spec nor the others (the file is parsed once).
  *
- * @throws {BpfError} ENOENT for a missing file, EINVAL for malformed ELF/BTF.
+ * @param options - `name`: the file name given to bytes (it names the object's data maps)
+ * @throws {BpfError} ENOENT for a missing file, EINVAL for malformed ELF/BTF or for a spec
+ *   that loadObjectSpec() did not return.
  * @example
  * const obj = await openObject('cc.bpf.o');
  * await obj.load();
  * const link = await obj.structOps.get('mycc')!.attach();
+ * @example
+ * const spec = loadObjectSpec(readFileSync('cc.bpf.o'), 'cc.bpf.o');
+ * const a = await openObject(spec);
+ * const b = await openObject(spec);
+ * b.structOps.get('mycc')!.value.name = 'mycc2'; // a (and spec) keep 'mycc'
  */
-export async function openObject(source: string | Buffer, options: { name?: string } = {}): Promise<BpfObject> {
+export async function openObject(source: string | Buffer | ObjectSpec, options: { name?: string } = {}): Promise<BpfObject> {
+  if (typeof source !== 'string' && !Buffer.isBuffer(source)) return new BpfObject(specToOpen(source));
   let data: Buffer;
   let path: string;
   if (Buffer.isBuffer(source)) {
@@ -336,4 +348,15 @@ export async function openObject(source: string | Buffer, options: { name?: stri
     data = readObjectFile(source);
   }
   return new BpfObject(loadObjectSpec(data, path));
+}
+
+/** A spec objects may share: only loadObjectSpec's (frozen) ones, which no object can change. */
+function specToOpen(spec: ObjectSpec): ObjectSpec {
+  if (spec === null || typeof spec !== 'object' || !Object.isFrozen(spec) || !Array.isArray(spec.programs)) {
+    throw new BpfError('openObject() takes a path, the object bytes, or an ObjectSpec from loadObjectSpec()', {
+      code: 'EINVAL',
+      hint: 'a spec built or copied by hand is not a shareable blueprint; pass the one loadObjectSpec() returned',
+    });
+  }
+  return spec;
 }

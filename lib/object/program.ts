@@ -18,9 +18,8 @@ export class BpfProgram {
   #fd: Fd | undefined;
   #locked = false;
   #links: BpfLink[] = [];
-  /** Set at load for struct_ops programs: kernel `struct T` id and member index. */
-  attachBtfId = 0;
-  expectedAttachType = 0;
+  #attachBtfId = 0;
+  #expectedAttachType = 0;
 
   /** @internal */
   constructor(spec: ProgramSpec) {
@@ -172,6 +171,25 @@ export class BpfProgram {
     const link = BpfLink.ofProgram(linkFd);
     this.#links.push(link);
     return link;
+  }
+
+  /**
+   * Kernel BTF id the program attaches to, decided at load (struct_ops: the kernel
+   * `struct T`; tracing: the function or tracepoint); 0 before load and for other programs.
+   */
+  get attachBtfId(): number {
+    return this.#attachBtfId;
+  }
+
+  /** Expected attach type decided at load (struct_ops: the kernel member index); 0 before load. */
+  get expectedAttachType(): number {
+    return this.#expectedAttachType;
+  }
+
+  /** @internal Called by load(): where this object's program attaches (the spec says nothing of it). */
+  setAttach(attachBtfId: number, expectedAttachType: number): void {
+    this.#attachBtfId = attachBtfId;
+    this.#expectedAttachType = expectedAttachType;
   }
 
   /** @internal */

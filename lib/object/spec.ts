@@ -4,7 +4,6 @@
  * (no kernel access), so the same file yields the same spec on every machine.
  */
 import type { Btf, BtfExt } from '../btf';
-import type { ElfFile } from '../elf';
 
 /** A reference from one instruction to something resolved at load time. */
 export type InsnRelocation =
@@ -40,6 +39,10 @@ export interface FunctionSpec {
   isProgram: boolean;
   /** STB_GLOBAL and not hidden: the kernel verifies it separately as a global function. */
   isGlobal: boolean;
+  /** STV_HIDDEN or STV_INTERNAL: a global in BTF that the kernel must see as static. */
+  hidden: boolean;
+  /** The instructions as the file has them (a view of the section's bytes; load copies them). */
+  insns: Buffer;
   /** Relocations with `insn` relative to this function's first instruction. */
   relocations: InsnRelocation[];
 }
@@ -143,21 +146,25 @@ export interface ExternSpec {
   size: number;
 }
 
-/** Everything `openObject` learns from the file. */
+/**
+ * Everything `openObject` learns from the file. Frozen when open returns (records, arrays
+ * and Maps refuse changes; Buffers are never written): a blueprint that any number of
+ * objects can be opened from (`openObject(spec)`), each keeping its edits to itself.
+ */
 export interface ObjectSpec {
   /** Object name (file base name up to the first '.'), used for data map names. */
-  name: string;
-  path?: string;
-  elf: ElfFile;
-  btf: Btf;
-  btfExt?: BtfExt;
-  license: string;
-  kernVersion: number;
-  functions: FunctionSpec[];
-  programs: ProgramSpec[];
-  maps: MapSpec[];
-  structOps: StructOpsSpec[];
-  externs: ExternSpec[];
+  readonly name: string;
+  readonly path?: string;
+  /** The object's BTF with the open phase's fix-ups (DATASEC sizes, VAR offsets) in its bytes. */
+  readonly btf: Btf;
+  readonly btfExt?: BtfExt;
+  readonly license: string;
+  readonly kernVersion: number;
+  readonly functions: readonly FunctionSpec[];
+  readonly programs: readonly ProgramSpec[];
+  readonly maps: readonly MapSpec[];
+  readonly structOps: readonly StructOpsSpec[];
+  readonly externs: readonly ExternSpec[];
   /** Non-fatal findings (unsupported sections skipped, ...). */
-  warnings: string[];
+  readonly warnings: readonly string[];
 }

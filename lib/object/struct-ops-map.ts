@@ -29,6 +29,11 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
   #programs: Map<string, BpfProgram>;
   #plan: StructOpsPlan | undefined;
   #value: Buffer | undefined;
+  /**
+   * The object's image of the variable: a copy of the spec's bytes, which shadow edits
+   * change and load() reads (the spec, a reusable blueprint, keeps the file's bytes).
+   */
+  readonly #data: Buffer;
   #pinned = false;
   readonly #owner: StructOpsOwner;
   #shadow: V | undefined;
@@ -36,13 +41,15 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
 
   /** @internal */
   constructor(spec: StructOpsSpec, programs: Map<string, BpfProgram>, owner: StructOpsOwner) {
-    const mapSpec: MapSpec = {
+    // The local variable's size until load; the kernel value's size after (see valueSize).
+    const mapSpec: MapSpec = Object.freeze({
       name: spec.name, kernelName: spec.name.slice(0, 15), kind: 'struct_ops', type: BpfMapType.STRUCT_OPS,
       keySize: 4, valueSize: spec.data.length, maxEntries: 1, flags: 0, numaNode: 0, mapExtra: 0n,
       btfKeyTypeId: 0, btfValueTypeId: 0, freeze: false, section: spec.section, pinByName: false,
-    };
+    });
     super(mapSpec, spec.autocreate);
     this.structOps = spec;
+    this.#data = Buffer.from(spec.data);
     this.#programs = programs;
     this.#owner = owner;
   }
@@ -83,6 +90,19 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
   get value(): V {
     this.#shadow ??= this.#createShadow();
     return this.#shadow;
+  }
+
+  /**
+   * Value size in bytes: the kernel's `struct bpf_struct_ops_T` once loaded (what element
+   * operations exchange), the local variable's before.
+   */
+  override get valueSize(): number {
+    return this.#plan?.kernel.valueSize ?? super.valueSize;
+  }
+
+  /** @internal The local image load() reads: the spec's bytes with this object's shadow edits. */
+  get localData(): Buffer {
+    return this.#data;
   }
 
   /** The kernel value (with program fds) this map is registered with; set by load(). */
@@ -140,7 +160,6 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
   setPlan(plan: StructOpsPlan, value: Buffer): void {
     this.#plan = plan;
     this.#value = value;
-    this.spec.valueSize = plan.kernel.valueSize;
   }
 
   #createShadow(): V {
@@ -150,8 +169,8 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
       map: this.name,
       object: owner.spec.path ?? owner.spec.name,
       typeName: btf.typeName(this.structOps.typeId).replace(/^struct /, ''),
-      data: this.structOps.data,
-      members: shadowLayout(btf, this.structOps.typeId, this.structOps.data.length),
+      data: this.#data,
+      members: shadowLayout(btf, this.structOps.typeId, this.#data.length),
       bindings: this.#programs,
       locked: () => this.#locked,
       owns: (p): p is BpfProgram => typeof (p as BpfProgram | null)?.name === 'string' && owner.programs.get((p as BpfProgram).name) === p,

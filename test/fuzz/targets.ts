@@ -133,7 +133,7 @@ function matchAndRelocate(input: Buffer, kernel: Btf): void {
   for (const fn of spec.functions) {
     const start = fn.insnOffset * INSN_SIZE;
     const end = start + fn.insnCount * INSN_SIZE;
-    const code = Buffer.from(spec.elf.sectionAt(fn.sectionIndex).data.subarray(start, end));
+    const code = Buffer.from(fn.insns);
     const relos = (spec.btfExt?.coreRelos.get(fn.section) ?? [])
       .filter((r) => r.insnOff >= start && r.insnOff < end)
       .map((r) => ({ ...r, insnOff: r.insnOff - start }));

@@ -108,7 +108,7 @@ describeKernel('shadow values: edits before load reach the kernel', () => {
     const obj = await open('shadow');
     const map = obj.structOps.get('shadow')!;
     await obj.load();
-    const before = Buffer.from(map.structOps.data);
+    const before = Buffer.from(map.localData);
     for (const edit of [
       () => { map.value.name = 'so_late'; },
       () => { map.value.flags = 1; },
@@ -126,7 +126,7 @@ describeKernel('shadow values: edits before load reach the kernel', () => {
       expect((err as BpfError).message).toMatch(/cannot change: load\(\) has started/);
       expect((err as BpfError).hint).toMatch(/before load\(\)/);
     }
-    expect(map.structOps.data).toEqual(before);
+    expect(map.localData).toEqual(before);
     expect(map.value.name).toBe('so_shadow');
     expect(map.value.cong_avoid).toBe(obj.programs.get('sh_cong_avoid'));
     expect(Object.getOwnPropertyDescriptor(map.value, 'flags')).toMatchObject({ writable: false });

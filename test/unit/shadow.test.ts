@@ -43,7 +43,7 @@ describe('shadow value of a struct_ops map (reno)', () => {
   test('writes land in the local image load() sends; the name keeps room for the NUL', async () => {
     const obj = await openObject(fixture('reno'));
     const map = obj.structOps.get('reno')!;
-    const { data } = map.structOps;
+    const data = map.localData;
     map.value.name = 'so_reno2';
     map.value.flags = 1;
     expect(map.value.name).toBe('so_reno2');
@@ -214,7 +214,7 @@ describe('every member kind (shadow_kinds, a ?.struct_ops map of a local flavour
     expect(thrown(() => { v.u64v = 2 ** 53; }).message).toMatch(/not a safe integer, pass a bigint/);
     v.flag = false;
     expect(v.flag).toBe(false);
-    expect(map.structOps.data[48]).toBe(0);
+    expect(map.localData[48]).toBe(0);
     expect(thrown(() => { v.flag = 'yes'; })).toMatchObject({ code: 'EINVAL', member: 'flag' });
     v.ratio = 1.25;
     expect(v.ratio).toBe(1.25);
@@ -235,11 +235,11 @@ describe('every member kind (shadow_kinds, a ?.struct_ops map of a local flavour
     ['bits', 'bitfield', '__u32'],
   ])('%s (%s) is rejected with a message naming it', async (member, kind, cType) => {
     const map = await open();
-    const before = Buffer.from(map.structOps.data);
+    const before = Buffer.from(map.localData);
     const err = thrown(() => { map.value[member] = 0; });
     expect(err).toMatchObject({ code: 'EOPNOTSUPP', map: 'shadow_kinds', member });
     expect(err.message).toContain(`member ${member} (${cType}) is a ${kind}`);
     expect(err.message).toContain('read-only');
-    expect(map.structOps.data).toEqual(before);
+    expect(map.localData).toEqual(before);
   });
 });

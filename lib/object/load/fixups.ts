@@ -12,7 +12,7 @@ import type { ResolvedKsym } from './ksyms';
 export interface FixupContext {
   object: string;
   mapFd: (mapName: string) => number;
-  externs: ExternSpec[];
+  externs: readonly ExternSpec[];
   ksyms: Map<string, ResolvedKsym>;
   /** fd_array slot (≥ 1) holding a module's BTF fd, for module kfuncs. */
   moduleSlot: (module: string) => number;

@@ -38,9 +38,7 @@ export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: Loa
   const prepared = prepareLoad(t, kernel, options.btfFeatures ?? loaderBtfFeatures());
   const { object } = prepared;
   for (const [name, at] of prepared.attach) {
-    const prog = t.programs.get(name)!;
-    prog.attachBtfId = at.attachBtfId;
-    prog.expectedAttachType = at.expectedAttachType;
+    t.programs.get(name)!.setAttach(at.attachBtfId, at.expectedAttachType);
   }
 
   const btfFd = await btfLoadAsync(prepared.btf).catch((err: unknown) => {

@@ -36,7 +36,7 @@ export function linuxKernelVersion(osRelease = release()): number {
  *
  * @throws {BpfError} ENOENT for a missing non-weak extern; EINVAL for a value that does not fit.
  */
-export function buildKconfigValue(btf: Btf, externs: ExternSpec[], size: number, object: string): Buffer {
+export function buildKconfigValue(btf: Btf, externs: readonly ExternSpec[], size: number, object: string): Buffer {
   const value = Buffer.alloc(size);
   const config = kernelConfig();
   for (const ext of externs) {

@@ -37,7 +37,7 @@ export type CodeOf = (fn: FunctionSpec) => Buffer;
  * program's BTF.ext func_info/line_info records onto the linked instruction stream.
  */
 export function linkProgram(
-  prog: ProgramSpec, functions: FunctionSpec[], codeOf: CodeOf, btfExt: BtfExt | undefined, object: string,
+  prog: ProgramSpec, functions: readonly FunctionSpec[], codeOf: CodeOf, btfExt: BtfExt | undefined, object: string,
 ): LinkedProgram {
   const placed = new Map<FunctionSpec, number>([[prog, 0]]);
   const layout: { fn: FunctionSpec; start: number }[] = [];

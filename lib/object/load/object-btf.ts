@@ -3,7 +3,6 @@ import {
   ALL_BTF_FEATURES, BtfKind, BtfPatch, BTF_FUNC_GLOBAL, BTF_FUNC_EXTERN, BTF_FUNC_STATIC, BTF_INT_SIGNED,
   BTF_VAR_GLOBAL_ALLOCATED, sanitizeBtf, type BtfFeatures,
 } from '../../btf';
-import { STV_HIDDEN, STV_INTERNAL } from '../../elf';
 import { applyDataResizes, type DataResize } from '../data-resize';
 import type { ObjectSpec } from '../spec';
 
@@ -36,11 +35,9 @@ export function encodeObjectBtf(
 
   // Kinds come from the records: only the types looked at below get decoded.
   const datasecs = btf.idsOfKinds([BtfKind.DATASEC]);
+  const hidden = new Set(spec.functions.filter((f) => f.hidden).map((f) => f.name));
   const funcs = btf.idsOfKinds([BtfKind.FUNC]);
-  // The open phase filled in DATASEC sizes and offsets and VAR linkage in the parsed
-  // types (btf-fixup.ts, externs.ts), so their bytes in the file are stale: encode them.
-  for (const id of datasecs) p.encodeAgain(id);
-  for (const id of btf.idsOfKinds([BtfKind.VAR])) p.encodeAgain(id);
+  // spec.btf's bytes already hold the open phase's DATASEC/VAR fix-ups (open/index.ts).
   for (const id of datasecs) {
     const parsed = p.type(id);
     if (parsed.kind !== BtfKind.DATASEC || parsed.name !== '.ksyms') continue;
@@ -84,8 +81,7 @@ export function encodeObjectBtf(
         }
       }
     } else if (t.linkage === BTF_FUNC_GLOBAL) {
-      const sym = spec.elf.symbolByName(t.name);
-      if (sym && (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL)) (p.edit(id) as typeof t).linkage = BTF_FUNC_STATIC;
+      if (hidden.has(t.name)) (p.edit(id) as typeof t).linkage = BTF_FUNC_STATIC;
     }
   }
   applyDataResizes(p, resizes);

@@ -128,7 +128,7 @@ function planAll(
         code: refused.code, object, map: s.name, hint: refused.hint, ...(refused.member !== undefined ? { member: refused.member } : {}),
       });
     }
-    const plan = planStructOps({ name: s.name, typeId: s.typeId, data: s.data, programs: bound }, t.spec.btf, kt, object);
+    const plan = planStructOps({ name: s.name, typeId: s.typeId, data: map.localData, programs: bound }, t.spec.btf, kt, object);
     t.warnings.push(...plan.warnings);
     for (const slot of plan.slots) {
       const have = attach.get(slot.program);
@@ -228,8 +228,7 @@ function coreRelocator(
   return (fn) => {
     let code = cache.get(fn);
     if (!code) {
-      const section = spec.elf.sectionAt(fn.sectionIndex);
-      code = Buffer.from(section.data.subarray(fn.insnOffset * INSN_SIZE, (fn.insnOffset + fn.insnCount) * INSN_SIZE));
+      code = Buffer.from(fn.insns);
       const start = fn.insnOffset * INSN_SIZE;
       const end = start + fn.insnCount * INSN_SIZE;
       const relos = (spec.btfExt?.coreRelos.get(fn.section) ?? [])

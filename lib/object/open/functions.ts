@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { malformed } from '../../errors';
 import {
-  ElfFile, ElfSection, SHF_EXECINSTR, STB_GLOBAL, STB_LOCAL, STT_FUNC, STV_DEFAULT,
+  ElfFile, ElfSection, SHF_EXECINSTR, STB_GLOBAL, STB_LOCAL, STT_FUNC, STV_DEFAULT, STV_HIDDEN, STV_INTERNAL,
 } from '../../elf';
 import { INSN_SIZE } from '../../asm';
 import type { FunctionSpec, ProgramSpec } from '../spec';
@@ -57,6 +57,8 @@ export function collectFunctions(
         insnCount: sym.size / INSN_SIZE,
         isProgram: !isText,
         isGlobal: sym.bind === STB_GLOBAL && sym.visibility === STV_DEFAULT,
+        hidden: sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL,
+        insns: section.data.subarray(sym.value, sym.value + sym.size),
         relocations: [],
       };
       functions.push(fn);
@@ -82,13 +84,13 @@ export function collectFunctions(
 }
 
 /** Finds the function that starts at `insn` of section `sectionIndex`. */
-export function functionAt(functions: FunctionSpec[], sectionIndex: number, insn: number): FunctionSpec | undefined {
+export function functionAt(functions: readonly FunctionSpec[], sectionIndex: number, insn: number): FunctionSpec | undefined {
   return functions.find((f) => f.sectionIndex === sectionIndex && f.insnOffset === insn);
 }
 
 /** Finds the function containing instruction `insn` of section `sectionIndex`. */
 export function functionContaining(
-  functions: FunctionSpec[], sectionIndex: number, insn: number,
+  functions: readonly FunctionSpec[], sectionIndex: number, insn: number,
 ): FunctionSpec | undefined {
   return functions.find(
     (f) => f.sectionIndex === sectionIndex && insn >= f.insnOffset && insn < f.insnOffset + f.insnCount,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { basename } from 'node:path';
 import { BpfError, isBpfError } from '../../errors';
-import { Btf, parseBtfExt } from '../../btf';
+import { Btf, BtfKind, BtfPatch, parseBtfExt } from '../../btf';
 import { parseElf } from '../../elf';
 import type { ObjectSpec } from '../spec';
 import { fixupDatasecs } from './btf-fixup';
@@ -34,7 +34,8 @@ export interface LoadObjectSpecOptions {
  * ELF, BTF (with DATASEC fix-ups), programs, maps, externs, relocations and struct_ops
  * variables. Each step's failure is a BpfError saying which step and where. The spec is
  * the same on every machine, except the offset of `__arena` globals, which depends on the
- * page size (as an arena's size does).
+ * page size (as an arena's size does). The spec is frozen (see ObjectSpec): pass it to
+ * `openObject(spec)` to open as many independent objects from it as needed.
  *
  * @throws {BpfError} code EINVAL for malformed or unsupported input (E2BIG for `__arena`
  *   globals larger than their arena).
@@ -63,13 +64,16 @@ export function loadObjectSpec(data: Buffer, path = 'buffer', options: LoadObjec
       object: path, hint: 'compile with clang -g so the object carries BTF (required for struct_ops)',
     });
   }
-  const btf = step('parse .BTF', () => Btf.parse(btfSection.data, { name }));
+  const parsed = step('parse .BTF', () => Btf.parse(btfSection.data, { name }));
   const extSection = elf.section('.BTF.ext');
-  const btfExt = extSection && step('parse .BTF.ext', () => parseBtfExt(extSection.data, (off) => btf.stringAt(off)));
+  const btfExt = extSection && step('parse .BTF.ext', () => parseBtfExt(extSection.data, (off) => parsed.stringAt(off)));
   const warnings: string[] = [];
 
-  step('fix up BTF data sections', () => fixupDatasecs(btf, elf, path));
-  const externs = step('collect externs', () => collectExterns(btf, elf, path));
+  step('fix up BTF data sections', () => fixupDatasecs(parsed, elf, path));
+  const externs = step('collect externs', () => collectExterns(parsed, elf, path));
+  // The fix-ups changed parsed types in place; the spec's BTF is encoded again from them so
+  // its bytes (btf.raw) and its types agree.
+  const btf = step('encode fixed-up BTF', () => reencodeFixedBtf(parsed));
   const { functions, programs } = step('collect programs', () => collectFunctions(elf, path, warnings));
   const maps = step('collect maps', () => {
     const kconfig = kconfigMap(btf, name);
@@ -85,9 +89,45 @@ export function loadObjectSpec(data: Buffer, path = 'buffer', options: LoadObjec
   const versionSection = elf.section('version');
   const kernVersion = versionSection && versionSection.size >= 4 ? versionSection.data.readUInt32LE(0) : 0;
 
-  return {
-    name, path, elf, btf, btfExt, license, kernVersion, functions, programs, maps, structOps, externs, warnings,
+  // Immutable from here on: objects opened from this spec keep their edits to themselves.
+  return freezeSpec({
+    name, path, btf, btfExt, license, kernVersion, functions, programs, maps, structOps, externs, warnings,
+  });
+}
+
+/** The BTF of `parsed` with the DATASEC and VAR types the open phase filled in encoded again. */
+function reencodeFixedBtf(parsed: Btf): Btf {
+  const patch = new BtfPatch(parsed);
+  for (const id of parsed.idsOfKinds([BtfKind.DATASEC, BtfKind.VAR])) patch.encodeAgain(id);
+  return Btf.parse(patch.encode(), { name: parsed.name });
+}
+
+/**
+ * Freezes the spec's records and arrays (and makes its Maps refuse changes), so an edit
+ * meant for one object that reaches the shared spec fails at once (a TypeError in strict
+ * code) instead of leaking into every other object of the spec. Buffers cannot be frozen:
+ * objects copy them before editing. Btf/BtfExt are parsed readers, left as they are.
+ */
+function freezeSpec(spec: ObjectSpec): ObjectSpec {
+  const seen = new Set<object>();
+  const freeze = (value: unknown): void => {
+    if (value === null || typeof value !== 'object' || seen.has(value)) return;
+    if (Buffer.isBuffer(value) || value instanceof Btf || value === spec.btfExt) return;
+    seen.add(value);
+    if (value instanceof Map) {
+      for (const [k, v] of value) { freeze(k); freeze(v); }
+      for (const method of ['set', 'delete', 'clear'] as const) {
+        Object.defineProperty(value, method, {
+          value: () => { throw new TypeError(`ObjectSpec ${spec.name}: the spec is read-only; edit the object opened from it`); },
+        });
+      }
+    } else {
+      for (const v of Object.values(value)) freeze(v);
+    }
+    Object.freeze(value);
   };
+  freeze(spec);
+  return spec;
 }
 
 function pageSizeOption(pageSize: number | undefined): () => number {

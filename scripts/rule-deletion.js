@@ -101,7 +101,8 @@ let lockFile;
 
 function runJest(configFile, tests, site, timeoutS, bail = true, trace = '') {
   return new Promise((resolve) => {
-    const env = { ...process.env, STRUCT_OPS_RULE_OFF: site ?? '', STRUCT_OPS_RULE_TRACE: trace };
+    // FUZZ_SAVE=0: a fuzz failure caused by a deleted rule is no regression input to keep.
+    const env = { ...process.env, STRUCT_OPS_RULE_OFF: site ?? '', STRUCT_OPS_RULE_TRACE: trace, FUZZ_SAVE: '0' };
     const jest = [process.execPath, require.resolve('jest/bin/jest'), '--config', configFile, ...(bail ? ['--bail'] : []), '--ci', '--runTestsByPath', ...tests];
     const [cmd, ...args] = lockFile ? ['flock', lockFile, ...jest] : jest;
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });

@@ -9,6 +9,9 @@ import { fuzzTargets, type FuzzTarget } from './targets';
 // CI runs a bounded number per target; `npm run fuzz` sets FUZZ_ITERATIONS much higher.
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 1500);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
+// FUZZ_SAVE=0: failing inputs are reported but not saved as regression files (the
+// rule-deletion check, whose failures come from rules it deleted on purpose, sets it).
+const SAVE = process.env.FUZZ_SAVE !== '0';
 const kernel = existsSync('/sys/kernel/btf/vmlinux') ? loadKernelBtf() : undefined;
 const targets = fuzzTargets(kernel);
 
@@ -22,7 +25,7 @@ describe('fuzzing: only success or BpfError, no input over 1 s, bounded memory',
 
   test.each(targets.map((t) => [t.name, t] as const))('%s', (_name, target) => {
     const before = process.memoryUsage().rss;
-    const report = fuzz(target, ITERATIONS, SEED);
+    const report = fuzz(target, ITERATIONS, SEED, SAVE);
     const growthMiB = (process.memoryUsage().rss - before) / (1 << 20);
     console.log(`fuzz ${report.target}: ${report.iterations} inputs, ${report.accepted} accepted, ${report.bpfErrors} BpfError, ` +
       `slowest ${report.slowest.toFixed(1)} ms, rss +${growthMiB.toFixed(1)} MiB, ` +

@@ -73,7 +73,7 @@ export class RingBatch {
     return this.data.subarray(this.offsets[i], this.offsets[i] + this.lengths[i]);
   }
 
-  /** @internal Grows `data` to hold one record of `bytes` (header included). */
+  /** @internal Grows `data` to hold one record of `bytes` (its length padded to 8). */
   grow(bytes: number): void {
     [this.data, this.words] = RingBatch.#buffers(Math.max(bytes, this.data.length * 2));
   }

@@ -16,7 +16,7 @@ export { openObject, loadObjectSpec, BpfObject, BpfProgram, BpfMap, StructOpsMap
 export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, LoadObjectSpecOptions, ProgramSpec, MapSpec, ArenaGlobalsSpec, StructOpsSpec, TestRunArg, TestRunOptions, TestRunResult } from './object';
 export { loadKernelBtf, Btf, BtfKind } from './btf';
 export type { BtfType } from './btf';
-export { RingBufferReader, UserRingBuffer, MappedMemory, sumCounters, openPidfd } from './maps';
+export { RingBufferReader, RingBatch, UserRingBuffer, MappedMemory, sumCounters, openPidfd } from './maps';
 export type { MapResource, MapInput, RingBufferOptions } from './maps';
 export { BpfError, isBpfError } from './errors';
 export type { BpfErrorContext } from './errors';

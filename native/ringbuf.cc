@@ -9,6 +9,14 @@
 //       when the first pending record does not fit. Reads from the consumer position and
 //       never moves it, except past records that were all discarded
 //   ringbufCommit(reader, bytes)          releases `bytes` of consumed records to the kernel
+//   ringbufReadBatch(reader, data, offsets, lengths, maxRecords) -> count, or -(bytes
+//       needed) when the first pending record does not fit `data`. Copies the submitted
+//       records from the consumer position into `data`, each padded to 8 bytes, and writes
+//       where each one lies: record i < count is data[offsets[i], + lengths[i]). At most
+//       maxRecords and as many as offsets, lengths and data hold. Discarded records are
+//       skipped. Never moves the consumer position (except past only-discarded records):
+//       the position after the batch is kept in the reader until ringbufReleaseBatch
+//   ringbufReleaseBatch(reader)           moves the consumer position past the last batch
 //   ringbufWait(reader, callback)         calls callback(errno) once the fd is readable,
 //       through uv_poll on the loop's epoll: no thread, no busy polling
 //   ringbufClose(reader)                  stops the poll, unmaps, closes the private fd
@@ -27,6 +35,8 @@
 
 #include <cerrno>
 #include <cmath>
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -67,6 +77,8 @@ struct Reader {
   napi_env env = nullptr;
   Napi::FunctionReference callback;  // set only while waiting
   Napi::AsyncContext* async = nullptr;
+  // Ring position after the records ringbufReadBatch handed out, 0 when none is pending.
+  uint64_t batchEnd = 0;
   bool closed = false;
 };
 
@@ -265,6 +277,160 @@ Napi::Value RingbufCommit(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+bool IsTypedArrayOf(const Napi::Value& v, napi_typedarray_type type) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == type;
+}
+
+struct BatchWalk {
+  enum Status { kDone, kCorrupt, kTooBig } status = kDone;
+  uint64_t cursor = 0;     // ring position after the last record walked (discarded included)
+  uint64_t count = 0;      // records copied
+  uint64_t badLength = 0;  // kCorrupt: the header's length; kTooBig: the bytes needed
+};
+
+// Copies the submitted records in [cons, prodPos) into out[0, room) as whole 8-byte words,
+// at most maxRecords, writing each one's offset and length; skips discarded records; stops
+// at the first busy one. A function of its own, with nothing of N-API live, so the loop
+// keeps its state in registers.
+__attribute__((noinline)) BatchWalk WalkBatch(const uint8_t* ring, uint64_t mask, uint64_t cons, uint64_t prodPos, uint8_t* out, uint64_t room,
+                    uint32_t* offs, uint32_t* lens, uint64_t maxRecords) {
+  BatchWalk w;
+  uint64_t cursor = cons;
+  uint64_t written = 0;
+  uint64_t count = 0;
+  // The walk is a dependency chain (a header's length gives the next header's place) that
+  // would wait a load latency per record. Records of one program mostly have one size: the
+  // next header is taken at the last record's stride and the branch checking that guess is
+  // predicted, so the CPU runs ahead on the guess instead of waiting for the load.
+  uint64_t stride = 0;
+  while (cursor < prodPos && count < maxRecords) {
+    const uint8_t* hdr = ring + (cursor & mask);
+    // The ring was just written by the producer, likely on another core: fetching a page
+    // ahead hides the misses (measured: 4096 beat 256 and 1024 with 16-byte records). A
+    // prefetch never faults, so running past the mapping's end is harmless.
+    __builtin_prefetch(hdr + 4096);
+    uint64_t next = cursor + stride;
+    // Opaque to the compiler, which would otherwise prove next == cursor + total below and
+    // step by the loaded length again.
+    __asm__("" : "+r"(next));
+    // Acquire: the record's bytes are visible once its header says it was submitted.
+    uint32_t word = __atomic_load_n(reinterpret_cast<const uint32_t*>(hdr), __ATOMIC_ACQUIRE);
+    if (word & kRingbufBusyBit) break;  // reserved, not yet submitted: later ones wait too
+    uint64_t len = word & ~(kRingbufBusyBit | kRingbufDiscardBit);
+    uint64_t total = (len + kRingbufHdrSz + 7) & ~uint64_t{7};
+    if (__builtin_expect(total > prodPos - cursor, 0)) {
+      w.status = BatchWalk::kCorrupt;
+      w.badLength = len;
+      break;
+    }
+    if (__builtin_expect(!(word & kRingbufDiscardBit), 1)) {
+      // Whole 8-byte words, the padding included: it lies inside the record's space.
+      uint64_t padded = total - kRingbufHdrSz;
+      if (__builtin_expect(padded > room - written, 0)) {
+        if (count == 0) {
+          w.status = BatchWalk::kTooBig;
+          w.badLength = padded;
+        }
+        break;
+      }
+      // The double mapping keeps a wrapped record contiguous.
+      const uint8_t* src = hdr + kRingbufHdrSz;
+      if (padded == 16) {
+        std::memcpy(out + written, src, 16);  // the common small record, inlined
+      } else {
+        std::memcpy(out + written, src, padded);
+      }
+      offs[count] = static_cast<uint32_t>(written);
+      lens[count] = static_cast<uint32_t>(len);
+      written += padded;
+      count++;
+    }
+    if (__builtin_expect(total != stride, 0)) {
+      // A branch, not a conditional move (which would wait for the load): volatile asm
+      // cannot be if-converted.
+      __asm__ volatile("");
+      next = cursor + total;
+      stride = total;
+    }
+    cursor = next;
+  }
+  w.cursor = cursor;
+  w.count = count;
+  return w;
+}
+
+Napi::Value RingbufReadBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !IsTypedArrayOf(info[1], napi_uint8_array) ||
+      !IsTypedArrayOf(info[2], napi_uint32_array) || !IsTypedArrayOf(info[3], napi_uint32_array) ||
+      !info[4].IsNumber()) {
+    Napi::TypeError::New(env, "expected (reader, data: Buffer, offsets: Uint32Array, lengths: Uint32Array, maxRecords: number)")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Reader* rd = Unwrap<Reader>(env, info[0], &kReaderTag, "reader");
+  if (rd == nullptr) return env.Undefined();
+  Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
+  Napi::Uint32Array offsets = info[2].As<Napi::Uint32Array>();
+  Napi::Uint32Array lengths = info[3].As<Napi::Uint32Array>();
+  double maxd = info[4].As<Napi::Number>().DoubleValue();
+  // Offsets are u32: a data buffer past 4 GiB is used up to 4 GiB.
+  const uint64_t room = std::min<uint64_t>(data.ElementLength(), UINT32_MAX);
+  uint64_t maxRecords = std::min<uint64_t>(offsets.ElementLength(), lengths.ElementLength());
+  if (maxd < static_cast<double>(maxRecords)) maxRecords = maxd >= 1 ? static_cast<uint64_t>(maxd) : 1;
+  if (maxRecords == 0) {
+    ThrowSys(env, EINVAL, "offsets and lengths have no room for a record");
+    return env.Undefined();
+  }
+  const Ring& r = rd->ring;
+  const uint64_t mask = r.size - 1;
+  // Only this reader moves the consumer position, so a plain load is current.
+  const uint64_t cons = __atomic_load_n(r.consumerPos(), __ATOMIC_RELAXED);
+  const uint64_t prodPos = __atomic_load_n(r.producerPos(), __ATOMIC_ACQUIRE);
+  if (prodPos < cons || prodPos - cons > r.size) {
+    ThrowSys(env, EIO, "producer position out of range");
+    return env.Undefined();
+  }
+  BatchWalk walk = WalkBatch(r.data(), mask, cons, prodPos, data.Data(), room, offsets.Data(), lengths.Data(), maxRecords);
+  const uint64_t cursor = walk.cursor;
+  const uint64_t count = walk.count;
+  if (walk.status == BatchWalk::kCorrupt) {
+    ThrowSys(env, EIO, "record of " + std::to_string(walk.badLength) + " bytes runs past the producer position");
+    return env.Undefined();
+  }
+  if (walk.status == BatchWalk::kTooBig) {
+    // Even alone the first record does not fit: release the discarded records before it,
+    // say the size.
+    if (cursor != cons) __atomic_store_n(r.consumerPos(), cursor, __ATOMIC_RELEASE);
+    rd->batchEnd = 0;
+    return Napi::Number::New(env, -static_cast<double>(walk.badLength));
+  }
+  if (count == 0) {
+    // Only discarded records: release them now (else the fd stays readable and a waiting
+    // reader would wake for nothing, forever).
+    if (cursor != cons) __atomic_store_n(r.consumerPos(), cursor, __ATOMIC_RELEASE);
+    rd->batchEnd = 0;
+    return Napi::Number::New(env, 0);
+  }
+  rd->batchEnd = cursor;
+  return Napi::Number::New(env, static_cast<double>(count));
+}
+
+Napi::Value RingbufReleaseBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Reader* rd = info.Length() > 0 ? Unwrap<Reader>(env, info[0], &kReaderTag, "reader") : nullptr;
+  if (rd == nullptr) {
+    if (!env.IsExceptionPending()) Napi::TypeError::New(env, "expected (reader)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const Ring& r = rd->ring;
+  uint64_t cons = __atomic_load_n(r.consumerPos(), __ATOMIC_RELAXED);
+  // Only forward: a commit since the batch was read may already be past it.
+  if (rd->batchEnd > cons) __atomic_store_n(r.consumerPos(), rd->batchEnd, __ATOMIC_RELEASE);
+  rd->batchEnd = 0;
+  return env.Undefined();
+}
+
 void OnReadable(uv_poll_t* handle, int status, int) {
   auto* rd = static_cast<Reader*>(handle->data);
   if (rd == nullptr) return;
@@ -392,6 +558,8 @@ Napi::Value UserRingbufClose(const Napi::CallbackInfo& info) {
 bool InitRingbuf(Napi::Env env, Napi::Object exports) {
   return !(exports.Set("ringbufOpen", Napi::Function::New(env, RingbufOpen, "ringbufOpen")).IsNothing() ||
            exports.Set("ringbufRead", Napi::Function::New(env, RingbufRead, "ringbufRead")).IsNothing() ||
+           exports.Set("ringbufReadBatch", Napi::Function::New(env, RingbufReadBatch, "ringbufReadBatch")).IsNothing() ||
+           exports.Set("ringbufReleaseBatch", Napi::Function::New(env, RingbufReleaseBatch, "ringbufReleaseBatch")).IsNothing() ||
            exports.Set("ringbufCommit", Napi::Function::New(env, RingbufCommit, "ringbufCommit")).IsNothing() ||
            exports.Set("ringbufWait", Napi::Function::New(env, RingbufWait, "ringbufWait")).IsNothing() ||
            exports.Set("ringbufClose", Napi::Function::New(env, RingbufClose, "ringbufClose")).IsNothing() ||

@@ -6,7 +6,7 @@
  */
 export { BpfMap } from './map';
 export type { MapKey, MapResource } from './map';
-export { RingBufferReader } from './ringbuf';
+export { RingBufferReader, RingBatch } from './ringbuf';
 export type { RingBufferOptions } from './ringbuf';
 export { UserRingBuffer } from './user-ringbuf';
 export { MappedMemory } from './mapped';

@@ -47,6 +47,8 @@ export class BpfMap {
   #editsClosed = false;
   /** The object's own copy of the initial value, once edited (setGlobals, a resize). */
   #data: Buffer | undefined;
+  /** ARENA: the object's copy of the `__arena` globals, once edited (not the value size: arenas have none). */
+  #arenaGlobals: Buffer | undefined;
   /** ARENA: the mapping mmap() returns (the last one, once closed: a new one reuses its address). */
   #arena: MappedMemory | undefined;
 
@@ -82,6 +84,23 @@ export class BpfMap {
   /** @internal Bytes written at key 0 after creation: the object's copy, else the spec's. */
   get initialData(): Buffer | undefined {
     return this.#data ?? this.spec.initialData;
+  }
+
+  /**
+   * @internal ARENA: the `__arena` globals load() copies to the arena's end: the object's
+   * copy (setGlobals), else the section's bytes.
+   */
+  get arenaGlobalsData(): Buffer | undefined {
+    return this.#arenaGlobals ?? this.spec.arenaGlobals?.initialData;
+  }
+
+  /**
+   * @internal The object's own copy of the `__arena` globals, made on first edit (the spec
+   * stays as parsed). Only for the map that holds them (`spec.arenaGlobals`).
+   */
+  editableArenaGlobals(): Buffer {
+    if (this.#editsClosed) throw new BpfError(`map ${this.name}: its initial value cannot change after load()`, { code: 'EBUSY', map: this.name });
+    return (this.#arenaGlobals ??= Buffer.from(this.spec.arenaGlobals!.initialData));
   }
 
   /**

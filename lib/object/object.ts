@@ -164,8 +164,8 @@ export class BpfObject {
   /** The `__arena` globals: in the mapped arena after load, the section's bytes before. */
   #arenaBytes(map: BpfMap): Buffer {
     if (this.#state === 'closed') throw new BpfError(`object ${this.name} is closed`, { code: 'EBADF', object: this.name });
-    const { offset, size, initialData } = map.spec.arenaGlobals!;
-    return map.loaded ? map.mmap().bytes.subarray(offset, offset + size) : initialData;
+    const { offset, size } = map.spec.arenaGlobals!;
+    return map.loaded ? map.mmap().bytes.subarray(offset, offset + size) : map.arenaGlobalsData!;
   }
 
   #globalBytes(map: BpfMap, section: string): Buffer {
@@ -184,7 +184,8 @@ export class BpfObject {
 
   /**
    * Sets global variables of a data section before load(), e.g. `.rodata` tunables
-   * (`const volatile` in C) that the verifier then sees as constants. An unsigned 64-bit
+   * (`const volatile` in C) that the verifier then sees as constants, or the `__arena`
+   * globals (`.addr_space.1`), whose initial values load() writes into the arena. An unsigned 64-bit
    * variable also takes a negative value down to -2^63 and stores its two's complement, as
    * C does for a signed enumerator (sched_ext's `__SCX_*` constants hold such values).
    *
@@ -196,14 +197,16 @@ export class BpfObject {
     if (this.#state !== 'opened') {
       throw new BpfError(`object ${this.name}: globals can only be set before load()`, { code: 'EBUSY', object: this.name });
     }
-    const map = this.maps.get(section);
+    // `.addr_space.1` is no map of its own: its bytes are the globals load() copies into the arena.
+    const arena = section === ARENA_SECTION ? [...this.maps.values()].find((m) => m.spec.arenaGlobals) : undefined;
+    const map = arena ?? this.maps.get(section);
     const datasec = findDatasec(this.spec.btf, section);
-    if (!map || map.spec.kind !== 'data' || !map.initialData || !datasec) {
+    if (!map || (!arena && (map.spec.kind !== 'data' || !map.initialData)) || !datasec) {
       throw new BpfError(`object ${this.name} has no global data section ${section}`, { code: 'ENOENT', object: this.name });
     }
     const vars = datasecVars(this.spec.btf, datasec);
     // The object's copy: the spec (a reusable blueprint) keeps the file's bytes.
-    const data = map.editableData();
+    const data = arena ? arena.editableArenaGlobals() : map.editableData();
     for (const [name, value] of Object.entries(values)) {
       const v = vars.find((x) => x.v.name === name);
       if (!v) {

@@ -18,6 +18,10 @@ interface RingAddon {
   ringbufOpen(h: NativeMapHandle): NativeRingReader;
   ringbufRead(r: NativeRingReader, out: Buffer, maxRecords: number): number;
   ringbufCommit(r: NativeRingReader, bytes: number): void;
+  /** Copies published records into `data`: their count, or -(bytes needed) when the first does not fit. */
+  ringbufReadBatch(r: NativeRingReader, data: Buffer, offsets: Uint32Array, lengths: Uint32Array, maxRecords: number): number;
+  /** Moves the consumer position past the records of the last ringbufReadBatch. */
+  ringbufReleaseBatch(r: NativeRingReader): void;
   ringbufWait(r: NativeRingReader, callback: (errno: number) => void): void;
   ringbufClose(r: NativeRingReader): void;
   userRingbufOpen(h: NativeMapHandle): NativeRingWriter;

@@ -6,7 +6,7 @@
  * On a kernel without arenas (6.1) the load is refused with EOPNOTSUPP and the arena hint.
  */
 import { readFileSync } from 'node:fs';
-import { ARENA_HINT, BpfError, openObject, probeArena, type BpfObject } from '../../lib';
+import { ARENA_HINT, BpfError, BpfObject, openObject, probeArena } from '../../lib';
 import { BPF_F_MMAPABLE, BpfMapType } from '../../lib/sys';
 import { ARENA_FIXTURE, ARENA_GLOBALS_SIZE, ARENA_PAGES, ARENA_VARS, patchArenaDef } from '../helpers/arena';
 import { bpftoolJson } from '../helpers/bpftool';
@@ -113,6 +113,31 @@ describeKernel('BPF arena (s11arena fixture)', () => {
     obj.close();
     expect(arenaMappings()).toBe(mapBaseline);
     expect(openFdCount()).toBeLessThanOrEqual(fdBaseline);
+  });
+
+  // After the shared object closed: the fixture's arena has a fixed address, one at a time.
+  test('setGlobals(\'.addr_space.1\') before load: load writes the values into the arena', async () => {
+    const set = await openObject(ARENA_FIXTURE, { name: 'rbh_arena.bpf.o' });
+    try {
+      set.setGlobals('.addr_space.1', { arena_from_user: 7, arena_counter: 100n, arena_tag: 'rbh' });
+      // Before load: the values load() will write, the others as compiled.
+      expect(set.readGlobals('.addr_space.1')).toMatchObject({ arena_from_user: 7, arena_counter: 100n, arena_tag: 'rbh', arena_magic: 0x5a11a7e1 });
+      // The spec keeps the file's bytes: another object of it starts from them.
+      const fresh = new BpfObject(set.spec);
+      expect(fresh.readGlobals('.addr_space.1')).toMatchObject({ arena_from_user: 0, arena_counter: 40n, arena_tag: 's11arna' });
+      fresh.close();
+      expect(() => set.setGlobals('.addr_space.1', { arena_nope: 1 })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+      await set.load();
+      const view = set.maps.get('arena_pages')!.mmap();
+      expect(view.bytes.readUInt32LE(view.globalsOffset! + ARENA_VARS.arena_from_user)).toBe(7);
+      // The program reads them from the arena: retval = arena_from_user ^ arena_magic.
+      expect(set.programs.get('arena_run')!.testRun().retval).toBe((7 ^ 0x5a11a7e1) >>> 0);
+      expect(set.readGlobals('.addr_space.1')).toMatchObject({ arena_seen: 7, arena_counter: 102n, arena_tag: 'rbh' });
+      expect(() => set.setGlobals('.addr_space.1', { arena_from_user: 1 })).toThrow(expect.objectContaining({ code: 'EBUSY' }));
+    } finally {
+      set.close();
+    }
+    expect(arenaMappings()).toBe(mapBaseline);
   });
 
   test('an arena too small for the globals is refused before any kernel object exists', async () => {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { BpfObject, openObject, openPidfd, type BpfMap } from '../../lib';
+import { BpfObject, openObject, openPidfd, type BpfMap, type RingBatch } from '../../lib';
+import { ringAddon } from '../../lib/sys/map-ring';
 import { BpfCmd } from '../../lib/sys';
 import { MapHandle } from '../../lib/sys/map-handle';
 import { fixture } from '../helpers/fixtures';
@@ -344,6 +345,205 @@ describeKernel('maps (s11_maps fixture)', () => {
       // ~900,000 records after the first measurement: a leak of even 8 bytes each would show.
       expect(heapLate - heapEarly).toBeLessThan(4 * 1024 * 1024);
     }, 60_000);
+
+    describe('consumeBatch', () => {
+      /** Empties s11_events so each test starts from an empty ring. */
+      function drain(): void {
+        const r = map('s11_events').ringBuffer();
+        r.consume(() => undefined);
+        r.close();
+      }
+      const seqsOf = (batch: RingBatch): bigint[] =>
+        Array.from({ length: batch.count }, (_, i) => batch.data.readBigUInt64LE(batch.offsets[i]));
+
+      test('yields exactly the records emitted, in order, across refills larger than the ring, reusing one batch', () => {
+        drain();
+        // 4 KiB batches (256 records of 16 bytes): each refill takes many native reads.
+        const reader = map('s11_events').ringBuffer({ batchBytes: 4096 });
+        const start = bss(obj).emitted as bigint;
+        const dropped = bss(obj).dropped;
+        const seqs: bigint[] = [];
+        const batches = new Set<RingBatch>();
+        const datas = new Set<Buffer>();
+        let calls = 0;
+        let bad = 0;
+        // 4 x 8000 records: more than the ring's 10922, so the ring is reused in between.
+        for (let refill = 0; refill < 4; refill++) {
+          emit(obj, 8000);
+          const n = reader.consumeBatch((batch) => {
+            calls++;
+            batches.add(batch);
+            datas.add(batch.data);
+            for (let i = 0; i < batch.count; i++) {
+              // words[] is the same bytes as data[]: the low half of the seq.
+              if (batch.lengths[i] !== 16 || batch.words[batch.offsets[i] >>> 2] !== batch.data.readUInt32LE(batch.offsets[i])) bad++;
+            }
+            seqs.push(...seqsOf(batch));
+          });
+          expect(n).toBe(8000);
+        }
+        expect(bad).toBe(0);
+        expect(bss(obj).dropped).toBe(dropped);
+        expect(seqs).toEqual(Array.from({ length: 32000 }, (_, i) => start + BigInt(i)));
+        expect(calls).toBeGreaterThanOrEqual(4 * Math.ceil(8000 / 256));
+        expect(batches.size).toBe(1);
+        expect(datas.size).toBe(1);
+        expect(reader.consumeBatch(() => { throw new Error('empty ring: not called'); })).toBe(0);
+        reader.close();
+      });
+
+      test('maxRecords stops early; the rest stays for the next call', () => {
+        drain();
+        const reader = map('s11_events').ringBuffer();
+        const start = bss(obj).emitted as bigint;
+        emit(obj, 300);
+        const first: bigint[] = [];
+        expect(reader.consumeBatch((b) => first.push(...seqsOf(b)), 100)).toBe(100);
+        const rest: bigint[] = [];
+        expect(reader.consumeBatch((b) => rest.push(...seqsOf(b)))).toBe(200);
+        expect([...first, ...rest]).toEqual(Array.from({ length: 300 }, (_, i) => start + BigInt(i)));
+        reader.close();
+      });
+
+      test('backpressure: the space comes back only after the callback returned; a throwing callback leaves its records', () => {
+        drain();
+        const reader = map('s11_events').ringBuffer();
+        const start = bss(obj).emitted as bigint;
+        emit(obj, 20000);  // fills the ring: 10922 kept
+        const kept = (bss(obj).emitted as bigint) - start;
+        expect(kept).toBe(10922n);
+        let dropped = bss(obj).dropped as bigint;
+        const err = new Error('callback failed');
+        expect(() => reader.consumeBatch(() => { throw err; })).toThrow(err);
+        // Not released: the ring is still full, so the program's reserve fails.
+        emit(obj, 1);
+        expect(bss(obj).dropped).toBe(dropped + 1n);
+        dropped += 1n;
+        const seqs: bigint[] = [];
+        reader.consumeBatch((b) => {
+          seqs.push(...seqsOf(b));
+          // While the callback runs, the batch still holds its space.
+          emit(obj, 1);
+          expect(bss(obj).dropped).toBe(dropped + 1n);
+        });
+        // The records the failed callback saw came again, all of them, in order.
+        expect(seqs).toEqual(Array.from({ length: Number(kept) }, (_, i) => start + BigInt(i)));
+        // Returned: the space is back.
+        const emitted = bss(obj).emitted as bigint;
+        emit(obj, 1);
+        expect(bss(obj).emitted).toBe(emitted + 1n);
+        reader.close();
+      });
+
+      test('other reads from the callback are refused (EBUSY): they would deliver the batch again', async () => {
+        drain();
+        const reader = map('s11_events').ringBuffer();
+        emit(obj, 3);
+        let tried = 0;
+        reader.consumeBatch(() => {
+          for (const call of [() => reader.read(), () => reader.consume(() => undefined), () => reader.consumeEach(() => undefined),
+            () => reader.consumeBatch(() => undefined)]) {
+            expect(call).toThrow(expect.objectContaining({ code: 'EBUSY', message: expect.stringMatching(/from a consumeBatch\(\) callback/) }));
+            tried++;
+          }
+        });
+        expect(tried).toBe(4);
+        // After the batch, the ring is empty: nothing was delivered twice.
+        expect(reader.read()).toBeUndefined();
+        emit(obj, 1);
+        let nextRefused: unknown;
+        reader.consumeBatch(() => { nextRefused = reader.next(); });
+        await expect(nextRefused).rejects.toMatchObject({ code: 'EBUSY' });
+        reader.close();
+      });
+
+      test('record(i) gives record i of the batch and refuses indexes outside it', () => {
+        drain();
+        const reader = map('s11_events').ringBuffer();
+        const start = bss(obj).emitted as bigint;
+        emit(obj, 2);
+        reader.consumeBatch((b) => {
+          expect(b.record(1).readBigUInt64LE(0)).toBe(start + 1n);
+          expect(b.record(1).length).toBe(16);
+          for (const i of [2, -1, 0.5, NaN]) expect(() => b.record(i)).toThrow(expect.objectContaining({ code: 'ERANGE' }));
+        });
+        reader.close();
+      });
+
+      test('records read by read() but not handed out come first in the next batch', () => {
+        drain();
+        const reader = map('s11_events').ringBuffer();
+        const start = bss(obj).emitted as bigint;
+        emit(obj, 5);
+        expect((reader.read() as Buffer).readBigUInt64LE(0)).toBe(start);
+        const seqs: bigint[] = [];
+        expect(reader.consumeBatch((b) => seqs.push(...seqsOf(b)))).toBe(4);
+        expect(seqs).toEqual([1n, 2n, 3n, 4n].map((i) => start + i));
+        reader.close();
+      });
+
+      test('close() from the callback consumes the batch, unmaps the ring and closes its fd', () => {
+        drain();
+        const fds = openFdCount();
+        const maps = bpfMappings();
+        const reader = map('s11_events').ringBuffer({ batchBytes: 4096 });
+        const start = bss(obj).emitted as bigint;
+        emit(obj, 400);  // more than one 4 KiB batch
+        let seen = 0;
+        expect(reader.consumeBatch((b) => {
+          seen = b.count;
+          reader.close();
+        })).toBe(seen);
+        expect(seen).toBeGreaterThan(0);
+        expect(seen).toBeLessThan(400);
+        expect(reader.closed).toBe(true);
+        expect(bpfMappings()).toBe(maps);
+        expect(openFdCount()).toBe(fds);
+        expect(reader.consumeBatch(() => undefined)).toBe(0);
+        // The next reader starts after the batch the closed one consumed.
+        const next = map('s11_events').ringBuffer();
+        const seqs: bigint[] = [];
+        next.consumeBatch((b) => seqs.push(...seqsOf(b)));
+        expect(seqs).toEqual(Array.from({ length: 400 - seen }, (_, i) => start + BigInt(seen + i)));
+        next.close();
+      });
+
+      test('the native batch read checks its arguments and every buffer length', () => {
+        drain();
+        const a = ringAddon();
+        const raw = a.ringbufOpen(map('s11_events').handle().native);
+        try {
+          const data = Buffer.alloc(4096);
+          const u32 = new Uint32Array(8);
+          // Wrong types: Buffer, Uint32Array, Uint32Array, number.
+          expect(() => a.ringbufReadBatch(raw, new Uint16Array(8) as unknown as Buffer, u32, u32, 8)).toThrow(/^expected \(reader, data/);
+          expect(() => a.ringbufReadBatch(raw, data, new Int32Array(8) as unknown as Uint32Array, u32, 8)).toThrow(/^expected \(reader, data/);
+          expect(() => a.ringbufReadBatch(raw, data, u32, new Float64Array(8) as unknown as Uint32Array, 8)).toThrow(/^expected \(reader, data/);
+          expect(() => a.ringbufReadBatch(raw, data, u32, u32, '8' as unknown as number)).toThrow(/^expected \(reader, data/);
+          expect(() => a.ringbufReadBatch(raw, data, new Uint32Array(0), u32, 8)).toThrow(/no room for a record/);
+          const start = bss(obj).emitted as bigint;
+          emit(obj, 6);
+          // The first record (16 bytes) does not fit 15 bytes: the size needed, nothing read.
+          expect(a.ringbufReadBatch(raw, Buffer.alloc(15), u32, u32, 8)).toBe(-16);
+          // As many records as the shorter index array holds, as the data holds.
+          expect(a.ringbufReadBatch(raw, data, new Uint32Array(3), new Uint32Array(5), 8)).toBe(3);
+          expect(a.ringbufReadBatch(raw, data, new Uint32Array(5), new Uint32Array(3), 8)).toBe(3);
+          expect(a.ringbufReadBatch(raw, Buffer.alloc(2 * 16 + 7), u32, u32, 8)).toBe(2);
+          const offsets = new Uint32Array(8);
+          const lengths = new Uint32Array(8);
+          expect(a.ringbufReadBatch(raw, data, offsets, lengths, 8)).toBe(6);
+          expect(Array.from(offsets.subarray(0, 6))).toEqual([0, 16, 32, 48, 64, 80]);
+          expect(Array.from(lengths.subarray(0, 6))).toEqual([16, 16, 16, 16, 16, 16]);
+          expect(data.readBigUInt64LE(80)).toBe(start + 5n);
+          a.ringbufReleaseBatch(raw);
+          expect(a.ringbufReadBatch(raw, data, offsets, lengths, 8)).toBe(0);
+          expect(() => a.ringbufReleaseBatch({} as never)).toThrow(/must come from its open function/);
+        } finally {
+          a.ringbufClose(raw);
+        }
+        expect(() => a.ringbufReadBatch(raw, Buffer.alloc(64), new Uint32Array(8), new Uint32Array(8), 8)).toThrow(/closed/);
+      });
+    });
 
     // Without struct_ops links (6.1) the controller map cannot load: the refusal is checked.
     const ccTest = hasStructOpsLinks() ? test : (name: string, _fn: unknown, timeout?: number) =>

@@ -64,7 +64,8 @@ function mapArena(map: BpfMap): void {
     });
   }
   const view = map.mmap();
-  if (globals) globals.initialData.copy(view.bytes, globals.offset);
+  // The object's copy when setGlobals('.addr_space.1') edited it, else the section's bytes.
+  if (globals) map.arenaGlobalsData!.copy(view.bytes, globals.offset);
 }
 
 /**

@@ -11,10 +11,9 @@
  * registrations are crash-safe. The hooks exist only while such a registration is live.
  */
 import { BpfError } from '../errors';
-import { BpfMapType, Fd, mapDeleteElem, mapGetFdById, mapGetInfo } from '../sys';
+import { BpfMapType, Fd, mapDeleteElem, mapGetFdById, mapGetInfo, KEY_ZERO } from '../sys';
 import type { StructOpsMap } from './struct-ops-map';
 
-const KEY0 = Buffer.alloc(4);
 
 /** Live registrations the exit hook must end. */
 const endAtExit = new Set<LegacyRegistration>();
@@ -124,7 +123,7 @@ export type LegacyEnd = 'ended' | 'not-registered' | 'being-unregistered';
  */
 export function endLegacyRegistration(fd: Fd): LegacyEnd {
   try {
-    mapDeleteElem(fd, KEY0);
+    mapDeleteElem(fd, KEY_ZERO);
     return 'ended';
   } catch (err) {
     const code = (err as BpfError).code;

@@ -3,6 +3,7 @@ import { BpfError, isBpfError } from '../errors';
 import {
   BpfAttachType, BpfLinkType, Fd, LinkInfo, linkCreate, linkDetach, linkGetInfo, linkUpdate, mapDeleteElem, mapGetFdById,
   mapUpdateElem,
+  KEY_ZERO,
 } from '../sys';
 import { LegacyRegistration } from './legacy-registration';
 import { withRegistrationHint } from './link-hints';
@@ -31,7 +32,6 @@ export interface UpdateOptions {
   expected?: StructOpsMap | Fd | number;
 }
 
-const KEY0 = Buffer.alloc(4);
 
 /**
  * One registration of a struct_ops map.
@@ -80,7 +80,7 @@ export class BpfLink {
           // Registered, but its handle could not be made (e.g. ENOMEM reading the map id):
           // undo it, so a failed attach() never leaves a registration behind.
           try {
-            mapDeleteElem(map.fd, KEY0);
+            mapDeleteElem(map.fd, KEY_ZERO);
           } catch {
             // nothing more to do: the original error is what the caller needs
           }
@@ -275,7 +275,7 @@ function openExpectedMap(id: number, map: StructOpsMap): Fd {
 
 function setValue(map: StructOpsMap): void {
   try {
-    mapUpdateElem(map.fd, KEY0, map.kernelValue, 0);
+    mapUpdateElem(map.fd, KEY_ZERO, map.kernelValue, 0);
   } catch (err) {
     if (map.isLink && (err as BpfError).code === 'EBUSY') return;
     throw err;

@@ -29,7 +29,7 @@ export {
 } from './constants';
 export { encodeMapCreateAttr, mapCreate } from './map-create';
 export type { MapCreateAttr } from './map-create';
-export { mapDeleteElem, mapGetNextKey, mapLookupElem, mapUpdateElem } from './map-elem';
+export { KEY_ZERO, mapDeleteElem, mapGetNextKey, mapLookupElem, mapUpdateElem } from './map-elem';
 export { mapFreeze } from './map-freeze';
 export { encodeProgLoadAttr, progLoad, progLoadAsync } from './prog-load';
 export type { ProgLoadAttr } from './prog-load';

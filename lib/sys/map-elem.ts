@@ -11,6 +11,12 @@ import { BpfCmd } from './constants';
 import { sysBpf } from './native';
 import { isBpfError } from '../errors';
 
+/**
+ * Key 0 as a u32: the one key of a struct_ops map and of every single-entry array (global
+ * data). Shared and never written: the kernel only reads keys.
+ */
+export const KEY_ZERO: Buffer = Buffer.alloc(4);
+
 interface ElemAttr {
   mapFd: FdLike;
   key?: Buffer | null;

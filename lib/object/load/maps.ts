@@ -2,14 +2,13 @@
 import { BpfError } from '../../errors';
 import { requireStructOpsLink } from '../../features';
 import type { StructOpsPlan } from '../../struct-ops/plan';
-import { BpfMapType, type Fd, mapCreate, mapFreeze, mapUpdateElem } from '../../sys';
+import { BpfMapType, type Fd, mapCreate, mapFreeze, mapUpdateElem, KEY_ZERO } from '../../sys';
 import type { BpfMap } from '../map';
 import type { MapSpec } from '../spec';
 import { type MapCreateRequest, plainMapAttr } from './attrs';
 import { buildKconfigValue } from './kconfig';
 import type { LoadTarget } from './target';
 
-const KEY0 = Buffer.alloc(4);
 
 /**
  * Creates every map with its attrs from attrs.ts: BTF-defined maps, global data (populated,
@@ -41,7 +40,7 @@ export function createMaps(
       ? buildKconfigValue(t.spec.btf, t.spec.externs, spec.valueSize, object)
       : map.initialData;
     withContext(name, object, () => {
-      if (data) mapUpdateElem(fd, KEY0, data, 0);
+      if (data) mapUpdateElem(fd, KEY_ZERO, data, 0);
       if (spec.freeze) mapFreeze(fd);
     });
   }

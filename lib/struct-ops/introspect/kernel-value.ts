@@ -7,7 +7,7 @@
 import { Btf, BtfKind, loadKernelBtf, loadModuleBtf } from '../../btf';
 import { isBpfError } from '../../errors';
 import { decodeValue } from '../../object/decode';
-import { type MapInfo, btfGetFdById, btfGetInfo, mapLookupElem, type FdLike } from '../../sys';
+import { type MapInfo, btfGetFdById, btfGetInfo, mapLookupElem, type FdLike, KEY_ZERO } from '../../sys';
 import { VALUE_TYPE_PREFIX } from '../names';
 import { withFdById } from './objects';
 
@@ -31,7 +31,6 @@ export interface MapValueType {
 // The kernel's enum order (kernel/bpf/bpf_struct_ops.c), used when BTF cannot name a state.
 const STATE_NAMES = ['INIT', 'INUSE', 'TOBEFREE', 'READY'];
 const STATE_PREFIX = 'BPF_STRUCT_OPS_STATE_';
-const KEY0 = Buffer.alloc(4);
 
 /**
  * Finds the BTF type behind maps' btf_vmlinux_value_type_id. Remembers which BTF object id
@@ -84,7 +83,7 @@ export class ValueTypeResolver {
  */
 export function readStructOpsValue(map: FdLike, valueSize: number): Buffer {
   const value = Buffer.alloc(valueSize);
-  mapLookupElem(map, KEY0, value);
+  mapLookupElem(map, KEY_ZERO, value);
   return value;
 }
 

@@ -146,3 +146,29 @@ describe('shadow value properties can only be assigned', () => {
     });
   });
 });
+
+describe('a shadow value once load() has started', () => {
+  test('every write is EBUSY and leaves the bytes as they were', () => {
+    const btf = struct(16, [['a', 1, 0], ['b', 2, 64]]);
+    const data = Buffer.alloc(16);
+    let loading = false;
+    const value = createShadowValue({
+      map: 'm', object: 'o', typeName: 'ops', data, members: shadowLayout(btf, 3, 16), bindings: new Map(),
+      locked: () => loading, owns: (_p): _p is never => false, inUse: () => false,
+    });
+    value.a = 1;
+    loading = true;
+    let err: unknown;
+    try {
+      value.a = 2;
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BpfError);
+    expect(err).toMatchObject({
+      code: 'EBUSY', object: 'o', map: 'm', member: 'a', hint: expect.stringMatching(/before load\(\)/),
+      message: 'struct_ops m: member a cannot change: load() has started',
+    });
+    expect(data.readInt32LE(0)).toBe(1);
+  });
+});

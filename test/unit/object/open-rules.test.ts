@@ -218,12 +218,14 @@ describe('s11_maps: map-in-map definitions and initial slots', () => {
   const outer = btf.resolve(varType('s11_dsqs')).id;
   const inner = btf.resolve(varType('s11_dsq0')).id;
   const uint = btf.findByName('unsigned int', BtfKind.INT)!.id;
-  /** The ARRAY `struct s11_inner *values[N]` of s11_dsqs, and the __uint() array of a member. */
+  /** The type of member `name` of a struct. */
   const memberType = (structId: number, name: string): number => {
     const t = btf.resolve(structId);
     return t.kind === BtfKind.STRUCT ? t.members.find((m) => m.name === name)!.type : 0;
   };
+  /** `struct s11_inner *values[4]` of s11_dsqs. */
   const valuesArray = memberType(outer, 'values');
+  /** The array `int (*name)[N]` of a __uint() member, whose nelems is the value. */
   const uintArray = (structId: number, name: string): number => {
     const ptr = btf.resolve(memberType(structId, name));
     return ptr.kind === BtfKind.PTR ? ptr.type : 0;
@@ -237,9 +239,10 @@ describe('s11_maps: map-in-map definitions and initial slots', () => {
 
   test('an inner definition with values of its own', () => {
     const o = s11();
-    // values[] points at the outer definition itself.
-    const ptr = btf.resolve(btf.resolve(valuesArray).kind === BtfKind.ARRAY ? (btf.resolve(valuesArray) as { elemType: number }).elemType : 0);
-    o.buf.writeUInt32LE(outer, o.btf()[ptr.id].at + 8);
+    // The PTR of `struct s11_inner *values[4]` points at the outer definition itself.
+    const array = btf.resolve(valuesArray);
+    const ptr = array.kind === BtfKind.ARRAY ? array.elemType : 0;
+    o.buf.writeUInt32LE(outer, o.btf()[ptr].at + 8);
     expect(openError(o, 's.bpf.o')).toMatchObject({
       code: 'EINVAL', map: 's11_dsqs.inner', member: 'values',
       message: "s.bpf.o: collect maps: map s11_dsqs.inner: an inner map definition cannot have 'values' itself",
@@ -521,5 +524,34 @@ describe('cubic: struct_ops variables and their programs', () => {
       code: 'EINVAL', member: 'ssthresh',
       message: 'c.bpf.o: collect struct_ops: struct_ops cubic_legacy.ssthresh: cubic_target is not a struct_ops program (use SEC("struct_ops/..."))',
     });
+  });
+});
+
+describe('a step that fails with something other than a BpfError', () => {
+  test('is still a BpfError naming the object and the step, with the original as cause', () => {
+    // No known input makes a step throw a plain error; a stand-in step does, to check the
+    // wrapper every step runs in (a RangeError from a Buffer read would look the same).
+    const boom = new RangeError('offset out of range');
+    jest.isolateModules(() => {
+      jest.doMock('../../../lib/object/open/externs', () => ({
+        collectExterns: () => {
+          throw boom;
+        },
+      }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const open = require('../../../lib/object/open') as typeof import('../../../lib/object/open');
+      // The isolated registry has its own copy of the error class.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const errors = require('../../../lib/errors') as typeof import('../../../lib/errors');
+      let err: unknown;
+      try {
+        open.loadObjectSpec(ObjectBytes.fixture('cubic').buf, 'c.bpf.o');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(errors.BpfError);
+      expect(err).toMatchObject({ object: 'c.bpf.o', cause: boom, message: 'c.bpf.o: collect externs: offset out of range' });
+    });
+    jest.dontMock('../../../lib/object/open/externs');
   });
 });

@@ -54,6 +54,10 @@ describe('encodeAttr checks each value against its field kind', () => {
   });
 
   test.each([
+    ['count', -1, 'a u32 integer'],
+    ['count', 2 ** 32, 'a u32 integer'],
+    ['count', 1.5, 'a u32 integer'],
+    ['count', 7n, 'a u32 integer'],
     ['cookie', -1n, 'a u64'],
     ['cookie', 1n << 64n, 'a u64'],
     ['cookie', 1.5, 'a u64'],

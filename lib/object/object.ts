@@ -215,6 +215,13 @@ export class BpfObject {
         });
       }
       const layout = valueLayout(this.spec.btf, v.v.type, name, v.offset, data.length);
+      // A function pointer in global data has no program binding to go through (only a
+      // struct_ops value has those): it is set as raw bytes or not at all.
+      if (layout.kind === 'program') {
+        throw new BpfError(`${section} variable ${name} (${layout.cType}) is a function pointer: it cannot be set from user space`, {
+          code: 'EINVAL', object: this.name, section,
+        });
+      }
       let input = value;
       const wrap = (layout.kind === 'int' || layout.kind === 'enum') && !layout.signed && layout.size === 8;
       if (wrap && (typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value)))) {

@@ -1,6 +1,9 @@
+import { Btf, BtfKind } from '../../../lib/btf';
+import { parseElf } from '../../../lib/elf';
 import { BpfError } from '../../../lib/errors';
 import { openObject } from '../../../lib/object';
 import { fixture } from '../../helpers/fixtures';
+import { ObjectBytes } from '../../helpers/object-bytes';
 
 describe('setGlobals before load (no kernel)', () => {
   test('writes typed values at the variables\' offsets', async () => {
@@ -28,5 +31,33 @@ describe('setGlobals before load (no kernel)', () => {
     expect(() => obj.setGlobals('.bss', { cwnd_samples: 1 })).toThrow(expect.objectContaining({
       code: 'EOPNOTSUPP', message: expect.stringMatching(/cwnd_samples .*read-only/),
     }));
+  });
+});
+
+describe('setGlobals on a function pointer', () => {
+  test('is refused with a BpfError naming the variable (there is no program binding in global data)', async () => {
+    const o = ObjectBytes.fixture('cubic');
+    const btf = Btf.parse(parseElf(o.buf, 'cubic').section('.BTF')!.data, { name: 'cubic' });
+    // A pointer to a function prototype: the type of every struct_ops callback member.
+    let fnPtr = 0;
+    for (let id = 1; id < btf.typeCount && fnPtr === 0; id++) {
+      const t = btf.typeById(id);
+      if (t.kind === BtfKind.PTR && btf.resolve(t.type).kind === BtfKind.FUNC_PROTO) fnPtr = id;
+    }
+    expect(fnPtr).toBeGreaterThan(0);
+    o.buf.writeUInt32LE(fnPtr, o.btfType('min_cnt', BtfKind.VAR).at + 8);
+    const obj = await openObject(o.buf);
+    try {
+      let caught: unknown;
+      try {
+        obj.setGlobals('.data', { min_cnt: 1 });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(BpfError);
+      expect(caught).toMatchObject({ code: 'EINVAL', section: '.data', message: expect.stringMatching(/^\.data variable min_cnt \(.*\) is a function pointer/) });
+    } finally {
+      obj.close();
+    }
   });
 });

@@ -14,3 +14,5 @@ export type { DistributiveOmit } from './builder';
 export { kindName, toKind } from './kinds';
 export { loadKernelBtf, loadModuleBtf, listKernelBtfModules } from './kernel';
 export * from './ext';
+export { parseHeader } from './header';
+export type { BtfHeader } from './header';

@@ -14,8 +14,8 @@ import { pinObject } from '../object/pin';
 import type { MapSpec } from '../object/spec';
 import {
   BPF_ANY, BpfCmd, BpfMapType, Fd, MapInfo, mapGetFdById, mapGetInfo,
+  errnoError, MapHandle, type MapLayout,
 } from '../sys';
-import { errnoError, MapHandle, type MapLayout } from '../sys/map-handle';
 import { decodeTyped, encodeTyped, sumCounters, type MapInput } from './codec';
 import { MappedMemory } from './mapped';
 import { isPerCpuType, perCpuStride } from './percpu';

@@ -4,7 +4,7 @@
  * (`tcp_congestion_ops___v2`); the kernel type is found by its essential name, with the
  * same rule CO-RE uses, so it is shared from lib/core.
  */
-export { essentialName } from '../core/names';
+export { essentialName } from '../core';
 
 /** Prefix of the kernel value struct that wraps a struct_ops type T (`bpf_struct_ops_T`). */
 export const VALUE_TYPE_PREFIX = 'bpf_struct_ops_';

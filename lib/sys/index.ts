@@ -61,3 +61,9 @@ export { nativeAddon } from './native';
 export { mapFileReadOnly } from './file-map';
 export type { FileMap } from './file-map';
 export { pageSizeFromAuxv, systemPageSize } from './page-size';
+// The map handle (one native handle per map, ops without attr bytes) and the ring/mmap
+// entry points built on it: what lib/maps is made of.
+export { MapHandle, errnoError, pidfdOpen } from './map-handle';
+export type { MapLayout, NativeMapHandle } from './map-handle';
+export { callRingAddon, ringAddon } from './map-ring';
+export type { NativeRingReader, NativeRingWriter } from './map-ring';

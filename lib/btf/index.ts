@@ -16,3 +16,5 @@ export { loadKernelBtf, loadModuleBtf, listKernelBtfModules } from './kernel';
 export * from './ext';
 export { parseHeader } from './header';
 export type { BtfHeader } from './header';
+export { decodeValue } from './value';
+export type { DecodedValue } from './value';

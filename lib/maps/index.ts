@@ -14,3 +14,4 @@ export type { MapInput } from './codec';
 export { sumCounters } from './codec';
 export { isPerCpuType, perCpuStride } from './percpu';
 export { pidfdOpen as openPidfd } from '../sys';
+export type { ArenaGlobalsSpec, MapKind, MapSpec } from './spec';

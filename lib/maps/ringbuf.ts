@@ -15,8 +15,7 @@
  */
 import { Readable } from 'node:stream';
 import { BpfError } from '../errors';
-import { BtfKind } from '../btf';
-import type { DecodedValue } from '../object/decode';
+import { BtfKind, type DecodedValue } from '../btf';
 import { BpfMapType, callRingAddon, ringAddon, type NativeRingReader } from '../sys';
 import { decodeTyped } from './codec';
 import type { BpfMap, MapResource } from './map';

@@ -2,7 +2,7 @@
 import { readObjectFile } from '../elf';
 import { BpfError } from '../errors';
 import type { Fd } from '../sys';
-import { decodeValue, DecodedValue } from './decode';
+import { decodeValue, type DecodedValue } from '../btf';
 import { ShadowWriteError, writeMember } from '../struct-ops/shadow/codec';
 import { valueLayout } from '../struct-ops/shadow/layout';
 import { ARENA_SECTION } from './open/arena';

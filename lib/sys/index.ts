@@ -41,6 +41,9 @@ export type { ProgInfo } from './prog-info';
 export { linkGetInfo } from './link-info';
 export type { LinkInfo } from './link-info';
 export { btfGetInfo } from './btf-info';
+// BPF_OBJ_GET_INFO_BY_FD with a caller-laid-out info buffer (the typed *GetInfo wrap it).
+export { objGetInfo } from './obj-info';
+export type { BtfInfoTargets } from './obj-info';
 export type { BtfInfo } from './btf-info';
 export { btfGetNextId, linkGetNextId, mapGetNextId, progGetNextId } from './get-next-id';
 export { btfGetFdById, linkGetFdById, mapGetFdById, progGetFdById } from './get-fd-by-id';

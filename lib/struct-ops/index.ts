@@ -4,7 +4,7 @@
  * struct_ops variable before load), and introspection of what the kernel has registered
  * (introspect/). This file is the room's entry point for the public API.
  */
-export { shadowLayout, integerRange } from './shadow';
+export { shadowLayout, integerRange } from '../shadow';
 export { listStructOps, dumpStructOps, dumpMatching, listStructOpsTypes, inspectObject, findRegistrations, unregisterStructOps } from './introspect';
 export type {
   StructOpsInfo, StructOpsState, StructOpsFilter, StructOpsDump, StructOpsMemberDump, StructOpsProgramMember,
@@ -13,4 +13,4 @@ export type {
 } from './introspect';
 export type {
   ShadowField, StructOpsValue, TypedMap, ShadowMember, IntegerMember, PlainMember, StringMember, BitfieldMember, RawMember,
-} from './shadow';
+} from '../shadow';

@@ -5,7 +5,7 @@
  */
 import { Btf, BtfKind } from '../../lib/btf';
 import { BpfError } from '../../lib/errors';
-import { createShadowValue, shadowLayout } from '../../lib/struct-ops/shadow';
+import { createShadowValue, shadowLayout } from '../../lib/shadow';
 import { info, rawBtf, strtab } from './btf/raw';
 
 const s = strtab(['int', 'double', 'ops', 'a', 'b']);

@@ -22,5 +22,8 @@ export { structOpsName } from './link-hints';
 export { endLegacyRegistration } from './legacy-registration';
 export type { LegacyEnd } from './legacy-registration';
 export { KernelBtfs } from './load/kernel-btfs';
+// What `__ksym` externs resolve to in kernel BTF (load uses it; inspect reports it).
+export { resolveKsyms } from './load/ksyms';
+export type { ResolvedKsym } from './load/ksyms';
 export type { KernelBtfsOptions, ModuleBtfSource } from './load/kernel-btfs';
 export type { LoadPlan, PlanLoadOptions, PlannedMapCreate, PlannedProgLoad } from './load/plan';

@@ -2,7 +2,7 @@
 import { BpfError } from '../errors';
 import type { Btf } from '../btf';
 import { BpfMapType } from '../sys';
-import type { StructOpsPlan } from '../struct-ops/plan';
+import type { StructOpsPlan } from '../struct-ops';
 import { createShadowValue, shadowLayout, type StructOpsValue } from '../shadow';
 import { BpfLink, AttachOptions } from './link';
 import { BpfMap } from './map';

@@ -14,3 +14,7 @@ export type { DistributiveOmit } from './builder';
 export { kindName, toKind } from './kinds';
 export { loadKernelBtf, loadModuleBtf, listKernelBtfModules } from './kernel';
 export * from './ext';
+export { parseHeader } from './header';
+export type { BtfHeader } from './header';
+export { decodeValue } from './value';
+export type { DecodedValue } from './value';

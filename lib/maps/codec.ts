@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Typed keys and values of a map through the object's BTF. Decoding is the object's one
- * BTF reader (lib/object/decode.ts: ints as number, 64-bit as bigint, structs as objects);
- * encoding writes every scalar through the shadow codec (lib/struct-ops/shadow/codec.ts),
+ * BTF reader (lib/btf/value.ts: ints as number, 64-bit as bigint, structs as objects);
+ * encoding writes every scalar through the shadow codec (lib/shadow/codec.ts),
  * the same checks that guard global data and struct_ops values, and only walks structs and
  * arrays here.
  */
 import { BpfError } from '../errors';
-import { Btf, BtfKind } from '../btf';
-import { decodeValue, type DecodedValue } from '../object/decode';
-import { ShadowWriteError, writeMember } from '../struct-ops/shadow/codec';
-import { valueLayout } from '../struct-ops/shadow/layout';
+import { Btf, BtfKind, decodeValue, type DecodedValue } from '../btf';
+import { ShadowWriteError, valueLayout, writeMember } from '../shadow';
 
 /** What a typed key or value may be given as: a decoded value, or raw bytes. */
 export type MapInput = DecodedValue | Buffer;

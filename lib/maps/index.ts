@@ -13,4 +13,5 @@ export { MappedMemory } from './mapped';
 export type { MapInput } from './codec';
 export { sumCounters } from './codec';
 export { isPerCpuType, perCpuStride } from './percpu';
-export { pidfdOpen as openPidfd } from '../sys/map-handle';
+export { pidfdOpen as openPidfd } from '../sys';
+export type { ArenaGlobalsSpec, MapKind, MapSpec } from './spec';

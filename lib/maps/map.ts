@@ -8,15 +8,14 @@
  * views are opened from it and closed with it.
  */
 import { BpfError } from '../errors';
-import { type Btf, BtfKind } from '../btf';
-import type { DecodedValue } from '../object/decode';
-import { pinObject } from '../object/pin';
-import type { MapSpec } from '../object/spec';
+import { type Btf, BtfKind, type DecodedValue } from '../btf';
+import { pinObject } from '../pin';
 import {
   BPF_ANY, BpfCmd, BpfMapType, Fd, MapInfo, mapGetFdById, mapGetInfo,
+  errnoError, MapHandle, type MapLayout,
 } from '../sys';
-import { errnoError, MapHandle, type MapLayout } from '../sys/map-handle';
 import { decodeTyped, encodeTyped, sumCounters, type MapInput } from './codec';
+import type { MapSpec } from './spec';
 import { MappedMemory } from './mapped';
 import { isPerCpuType, perCpuStride } from './percpu';
 import { RingBufferReader, type RingBufferOptions } from './ringbuf';

@@ -9,8 +9,7 @@
  * every view of it becomes empty, and only then unmaps it.
  */
 import { BpfError } from '../errors';
-import { BPF_F_MMAPABLE, BpfMapType } from '../sys';
-import { native } from '../sys/map-ring';
+import { BPF_F_MMAPABLE, BpfMapType, callRingAddon } from '../sys';
 import type { BpfMap, MapResource } from './map';
 
 /** Shared memory of one map; closes with its map. */
@@ -51,10 +50,10 @@ export class MappedMemory implements MapResource {
       });
     }
     this.map = map;
-    this.buffer = native(`map ${map.name}: mmap`, (a) => a.mapMmap(map.handle().native, length, hint));
+    this.buffer = callRingAddon(`map ${map.name}: mmap`, (a) => a.mapMmap(map.handle().native, length, hint));
     this.bytes = Buffer.from(this.buffer);
     this.view = new DataView(this.buffer);
-    this.address = native(`map ${map.name}: mmap`, (a) => a.mapAddress(this.buffer));
+    this.address = callRingAddon(`map ${map.name}: mmap`, (a) => a.mapAddress(this.buffer));
     this.globalsOffset = type === BpfMapType.ARENA ? map.spec.arenaGlobals?.offset : undefined;
     map.adopt(this);
   }
@@ -66,7 +65,7 @@ export class MappedMemory implements MapResource {
   close(): void {
     if (!this.#open) return;
     this.#open = false;
-    native(`map ${this.map.name}: munmap`, (a) => a.mapUnmap(this.buffer));
+    callRingAddon(`map ${this.map.name}: munmap`, (a) => a.mapUnmap(this.buffer));
     this.map.release(this);
   }
 

@@ -15,10 +15,8 @@
  */
 import { Readable } from 'node:stream';
 import { BpfError } from '../errors';
-import { BtfKind } from '../btf';
-import type { DecodedValue } from '../object/decode';
-import { BpfMapType } from '../sys';
-import { native, ringAddon, type NativeRingReader } from '../sys/map-ring';
+import { BtfKind, type DecodedValue } from '../btf';
+import { BpfMapType, callRingAddon, ringAddon, type NativeRingReader } from '../sys';
 import { decodeTyped } from './codec';
 import type { BpfMap, MapResource } from './map';
 
@@ -113,7 +111,7 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
     this.map = map;
     this.#typeId = resolveRecordType(map, options.type);
     this.#batchBytes = Math.max(options.batchBytes ?? DEFAULT_BATCH, 4096);
-    this.#reader = native(`map ${map.name}: ring buffer`, (a) => a.ringbufOpen(map.handle().native));
+    this.#reader = callRingAddon(`map ${map.name}: ring buffer`, (a) => a.ringbufOpen(map.handle().native));
     map.adopt(this);
   }
 
@@ -210,7 +208,7 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
     const what = `map ${this.map.name}: ring buffer read`;
     let n = 0;
     while (n < maxRecords) {
-      const count = native(what, (a) => a.ringbufReadBatch(reader, batch.data, batch.offsets, batch.lengths, maxRecords - n));
+      const count = callRingAddon(what, (a) => a.ringbufReadBatch(reader, batch.data, batch.offsets, batch.lengths, maxRecords - n));
       if (count < 0) {
         batch.grow(-count);  // one record larger than the batch
         continue;
@@ -225,7 +223,7 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
       }
       // Closed from the callback: close() released the batch.
       if (this.#reader === undefined) return n + count;
-      native(what, (a) => a.ringbufReleaseBatch(reader));
+      callRingAddon(what, (a) => a.ringbufReleaseBatch(reader));
       n += count;
     }
     return n;
@@ -238,7 +236,7 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
     await new Promise<void>((resolve, reject) => {
       this.#wake = resolve;
       try {
-        native(`map ${this.map.name}: ring buffer wait`, (a) => a.ringbufWait(reader, (errno) => {
+        callRingAddon(`map ${this.map.name}: ring buffer wait`, (a) => a.ringbufWait(reader, (errno) => {
           this.#wake = undefined;
           if (errno !== 0) reject(new BpfError(`map ${this.map.name}: ring buffer poll failed`, { code: 'EIO', errno, map: this.map.name }));
           else resolve();
@@ -283,7 +281,7 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
     this.#reader = undefined;
     // Records handed out are consumed; those copied but never handed out stay in the ring
     // for the next reader.
-    native(`map ${this.map.name}: ring buffer close`, (a) => {
+    callRingAddon(`map ${this.map.name}: ring buffer close`, (a) => {
       // Closing from a consumeBatch() callback: the batch was handed out, so it is consumed.
       if (this.#inBatch) a.ringbufReleaseBatch(reader);
       this.#commit(reader);
@@ -322,7 +320,7 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
   #refill(): boolean {
     const reader = this.#reader;
     if (reader === undefined) return false;
-    return native(`map ${this.map.name}: ring buffer read`, (a) => {
+    return callRingAddon(`map ${this.map.name}: ring buffer read`, (a) => {
       this.#commit(reader);
       for (;;) {
         const batch = Buffer.allocUnsafe(this.#batchBytes);

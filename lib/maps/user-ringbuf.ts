@@ -5,8 +5,7 @@
  * producer position stored with release, as the kernel reads them with acquire.
  */
 import { BpfError } from '../errors';
-import { BpfMapType } from '../sys';
-import { native, type NativeRingWriter } from '../sys/map-ring';
+import { BpfMapType, callRingAddon, type NativeRingWriter } from '../sys';
 import { encodeTyped, type MapInput } from './codec';
 import type { BpfMap, MapResource } from './map';
 
@@ -24,7 +23,7 @@ export class UserRingBuffer implements MapResource {
       throw new BpfError(`map ${map.name} is ${map.typeName}, not USER_RINGBUF`, { code: 'EINVAL', map: map.name });
     }
     this.map = map;
-    this.#writer = native(`map ${map.name}: user ring buffer`, (a) => a.userRingbufOpen(map.handle().native));
+    this.#writer = callRingAddon(`map ${map.name}: user ring buffer`, (a) => a.userRingbufOpen(map.handle().native));
     map.adopt(this);
   }
 
@@ -36,7 +35,7 @@ export class UserRingBuffer implements MapResource {
   trySubmit(data: Buffer): boolean {
     const writer = this.#writer;
     if (writer === undefined) throw new BpfError(`map ${this.map.name}: user ring buffer is closed`, { code: 'EBADF', map: this.map.name });
-    const rc = native(`map ${this.map.name}: user ring buffer submit`, (a) => a.userRingbufSubmit(writer, data));
+    const rc = callRingAddon(`map ${this.map.name}: user ring buffer submit`, (a) => a.userRingbufSubmit(writer, data));
     if (rc === -ENOSPC) return false;
     if (rc === -E2BIG) {
       throw new BpfError(`map ${this.map.name}: a ${data.length}-byte record does not fit the ring (${this.map.maxEntries} bytes)`, {
@@ -70,7 +69,7 @@ export class UserRingBuffer implements MapResource {
     const writer = this.#writer;
     if (writer === undefined) return;
     this.#writer = undefined;
-    native(`map ${this.map.name}: user ring buffer close`, (a) => a.userRingbufClose(writer));
+    callRingAddon(`map ${this.map.name}: user ring buffer close`, (a) => a.userRingbufClose(writer));
     this.map.release(this);
   }
 

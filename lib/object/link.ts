@@ -7,7 +7,7 @@ import {
 } from '../sys';
 import { LegacyRegistration } from './legacy-registration';
 import { withRegistrationHint } from './link-hints';
-import { pinObject } from './pin';
+import { pinObject } from '../pin';
 import type { StructOpsMap } from './struct-ops-map';
 
 /** Options of {@link StructOpsMap.attach}. */

@@ -2,9 +2,8 @@
 import { readObjectFile } from '../elf';
 import { BpfError } from '../errors';
 import type { Fd } from '../sys';
-import { decodeValue, DecodedValue } from './decode';
-import { ShadowWriteError, writeMember } from '../struct-ops/shadow/codec';
-import { valueLayout } from '../struct-ops/shadow/layout';
+import { decodeValue, type DecodedValue } from '../btf';
+import { ShadowWriteError, valueLayout, writeMember } from '../shadow';
 import { ARENA_SECTION } from './open/arena';
 import { datasecVars, findDatasec } from './open/btf-fixup';
 import { loadObjectSpec } from './open';

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { BpfError } from '../errors';
 import { Fd, linkGetFdById, objGet } from '../sys';
 import { BpfLink } from './link';
-import { accessDenied, isBpffs } from './pin';
+import { accessDenied, isBpffs } from '../pin';
 
 /**
  * Opens the struct_ops link pinned at `path` (BPF_OBJ_GET), e.g. one pinned by

@@ -4,6 +4,10 @@
  * (no kernel access), so the same file yields the same spec on every machine.
  */
 import type { Btf, BtfExt } from '../btf';
+// Map blueprints live with the maps they create (lib/maps, below this room); an ObjectSpec holds them.
+import type { ArenaGlobalsSpec, MapKind, MapSpec } from '../maps';
+
+export type { ArenaGlobalsSpec, MapKind, MapSpec };
 
 /** A reference from one instruction to something resolved at load time. */
 export type InsnRelocation =
@@ -59,57 +63,6 @@ export interface ProgramSpec extends FunctionSpec {
   attachTarget?: string;
   /** How attachTarget is found in kernel BTF at load: a FUNC (fentry/fexit), a btf_trace_ typedef (tp_btf). */
   btfTarget?: 'func' | 'trace';
-}
-
-export type MapKind = 'user' | 'data' | 'kconfig' | 'struct_ops';
-
-/** A map the object defines (BTF `.maps`, global data, `.kconfig`, or a struct_ops variable). */
-export interface MapSpec {
-  /** Name in the object: variable name for `.maps`/struct_ops, section name for data (`.bss`). */
-  name: string;
-  /** Name given to the kernel (≤ 15 chars; libbpf's `<obj8><section>` for data maps). */
-  kernelName: string;
-  kind: MapKind;
-  type: number;
-  keySize: number;
-  valueSize: number;
-  maxEntries: number;
-  flags: number;
-  numaNode: number;
-  mapExtra: bigint;
-  btfKeyTypeId: number;
-  btfValueTypeId: number;
-  /** Bytes written to key 0 right after creation (global data). */
-  initialData?: Buffer;
-  /** MAP_FREEZE after populating (`.rodata`, `.kconfig`). */
-  freeze: boolean;
-  /** ELF section the map comes from. */
-  section: string;
-  /** ELF section index for data maps (relocations point at it). */
-  sectionIndex?: number;
-  /** LIBBPF_PIN_BY_NAME requested in the map definition. */
-  pinByName: boolean;
-  /** Map-in-map: the inner map definition (`__array(values, struct ...)`), the template at create. */
-  inner?: MapSpec;
-  /** Map-in-map: map name set in each slot at load (`values = { [1] = &other }`), null for empty slots. */
-  initialSlots?: (string | null)[];
-  /** ARENA map: the object's `__arena` globals it holds (section `.addr_space.1`). */
-  arenaGlobals?: ArenaGlobalsSpec;
-}
-
-/** The `__arena` globals of an object, placed at the end of its ARENA map as libbpf does. */
-export interface ArenaGlobalsSpec {
-  /** `.addr_space.1`. */
-  section: string;
-  sectionIndex: number;
-  /** Section size in bytes. */
-  size: number;
-  /** Byte offset of the globals in the arena: mmap size - round_up(size, pageSize). */
-  offset: number;
-  /** The page size the offset was computed for (max_entries counts pages of this size). */
-  pageSize: number;
-  /** The section's bytes, copied into the mapped arena at `offset` after the map is created. */
-  initialData: Buffer;
 }
 
 /** A `SEC(".struct_ops")` / `SEC(".struct_ops.link")` variable. */

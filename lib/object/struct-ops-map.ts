@@ -2,8 +2,8 @@
 import { BpfError } from '../errors';
 import type { Btf } from '../btf';
 import { BpfMapType } from '../sys';
-import type { StructOpsPlan } from '../struct-ops/plan';
-import { createShadowValue, shadowLayout, type StructOpsValue } from '../struct-ops/shadow';
+import type { StructOpsPlan } from '../struct-ops';
+import { createShadowValue, shadowLayout, type StructOpsValue } from '../shadow';
 import { BpfLink, AttachOptions } from './link';
 import { BpfMap } from './map';
 import type { BpfProgram } from './program';

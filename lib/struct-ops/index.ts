@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
- * struct_ops: matching an object's struct to the kernel's, shadow values (typed edits of a
- * struct_ops variable before load), and introspection of what the kernel has registered
- * (introspect/). This file is the room's entry point for the public API.
+ * struct_ops: matching an object's struct to the kernel's (find the kernel type, plan each
+ * member, build the kernel value), on BTF only, so lib/object's load phase builds on it.
+ * Shadow values (lib/shadow) are re-exported here for the public API.
  */
-export { shadowLayout, integerRange } from './shadow';
-export { listStructOps, dumpStructOps, dumpMatching, listStructOpsTypes, inspectObject, findRegistrations, unregisterStructOps } from './introspect';
-export type {
-  StructOpsInfo, StructOpsState, StructOpsFilter, StructOpsDump, StructOpsMemberDump, StructOpsProgramMember,
-  StructOpsDataMember, ProgramRef, StructOpsTypeInfo, StructOpsTypeMember, InspectReport, InspectIssue,
-  InspectedStructOps, InspectedMember, InspectedProgram, InspectedKsym, UnregisterTarget, Unregistered, StructOpsRegistration,
-} from './introspect';
+export { shadowLayout, integerRange } from '../shadow';
 export type {
   ShadowField, StructOpsValue, TypedMap, ShadowMember, IntegerMember, PlainMember, StringMember, BitfieldMember, RawMember,
-} from './shadow';
+} from '../shadow';
+export { VALUE_TYPE_PREFIX } from './names';
+export { findKernelStructOps } from './kernel-type';
+export type { KernelBtfSource, KernelStructOps } from './kernel-type';
+export { buildStructOpsValue, planStructOps } from './plan';
+export type { LocalStructOps, ProgramSlot, StructOpsPlan } from './plan';

@@ -41,6 +41,9 @@ export type { ProgInfo } from './prog-info';
 export { linkGetInfo } from './link-info';
 export type { LinkInfo } from './link-info';
 export { btfGetInfo } from './btf-info';
+// BPF_OBJ_GET_INFO_BY_FD with a caller-laid-out info buffer (the typed *GetInfo wrap it).
+export { objGetInfo } from './obj-info';
+export type { BtfInfoTargets } from './obj-info';
 export type { BtfInfo } from './btf-info';
 export { btfGetNextId, linkGetNextId, mapGetNextId, progGetNextId } from './get-next-id';
 export { btfGetFdById, linkGetFdById, mapGetFdById, progGetFdById } from './get-fd-by-id';
@@ -61,3 +64,9 @@ export { nativeAddon } from './native';
 export { mapFileReadOnly } from './file-map';
 export type { FileMap } from './file-map';
 export { pageSizeFromAuxv, systemPageSize } from './page-size';
+// The map handle (one native handle per map, ops without attr bytes) and the ring/mmap
+// entry points built on it: what lib/maps is made of.
+export { MapHandle, errnoError, pidfdOpen } from './map-handle';
+export type { MapLayout, NativeMapHandle } from './map-handle';
+export { callRingAddon, ringAddon } from './map-ring';
+export type { NativeRingReader, NativeRingWriter } from './map-ring';

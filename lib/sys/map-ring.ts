@@ -42,7 +42,7 @@ export function ringAddon(): RingAddon {
  * Runs `fn` on the addon; what it throws becomes a BpfError saying `what` failed.
  * @throws {BpfError} with the errno the addon reported (EINVAL for a wrong map type, ...)
  */
-export function native<T>(what: string, fn: (addon: RingAddon) => T): T {
+export function callRingAddon<T>(what: string, fn: (addon: RingAddon) => T): T {
   try {
     return fn(ringAddon());
   } catch (e) {

@@ -6,8 +6,7 @@ import { parseElf } from '../../lib/elf';
 import { BpfObject, loadObjectSpec } from '../../lib/object';
 import { generateTypes } from '../../lib/cli/gen/types';
 import { INSN_SIZE } from '../../lib/asm';
-import { findKernelStructOps } from '../../lib/struct-ops/kernel-type';
-import { planStructOps } from '../../lib/struct-ops/plan';
+import { findKernelStructOps, planStructOps } from '../../lib/struct-ops';
 import type { Hotspot } from './mutate';
 
 /** A fuzz target: feeds one input to a parser; only success or BpfError may come out. */

@@ -5,7 +5,7 @@
  */
 import { BpfError, openObject } from '../../lib';
 import { availableCongestionControls } from '../../lib/demo';
-import { inspectObject } from '../../lib/struct-ops/introspect';
+import { inspectObject } from '../../lib/introspect';
 import { unregisterLeftovers } from '../helpers/cleanup';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel } from '../helpers/kernel';

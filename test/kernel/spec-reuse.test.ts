@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dumpStructOps, loadObjectSpec, openObject, type BpfObject } from '../../lib';
-import type { StructOpsDataMember } from '../../lib/struct-ops';
+import type { StructOpsDataMember } from '../../lib/introspect';
 import { describeKernel } from '../helpers/kernel';
 import { fixture } from '../helpers/fixtures';
 import { specBytes } from '../helpers/spec-bytes';

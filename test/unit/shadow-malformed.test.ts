@@ -5,8 +5,8 @@
  */
 import { Btf, BtfKind } from '../../lib/btf';
 import { BpfError } from '../../lib/errors';
-import { createShadowValue, shadowLayout } from '../../lib/struct-ops/shadow';
-import { valueLayout } from '../../lib/struct-ops/shadow/layout';
+import { createShadowValue, shadowLayout } from '../../lib/shadow';
+import { valueLayout } from '../../lib/shadow/layout';
 import { info, rawBtf, strtab } from './btf/raw';
 
 const s = strtab(['int', 'double', 'ops', 'a', 'b', '__anon1']);

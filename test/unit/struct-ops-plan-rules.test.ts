@@ -5,8 +5,7 @@
  */
 import type { DistributiveOmit } from '../../lib/btf';
 import { Btf, BtfBuilder, BtfKind, type BtfMember, type BtfType } from '../../lib/btf';
-import type { KernelStructOps } from '../../lib/struct-ops/kernel-type';
-import { planStructOps } from '../../lib/struct-ops/plan';
+import { planStructOps, type KernelStructOps } from '../../lib/struct-ops';
 import { rawBtf } from './btf/raw';
 
 const INT = 1;

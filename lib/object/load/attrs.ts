@@ -4,7 +4,7 @@
  * Pure: fds come in as numbers (real ones when loading, placeholders in a load plan), so a
  * plan computes exactly the attrs a load sends.
  */
-import type { StructOpsPlan } from '../../struct-ops/plan';
+import type { StructOpsPlan } from '../../struct-ops';
 import { BPF_F_LINK, BPF_F_VTYPE_BTF_OBJ_FD, BpfMapType, type FdLike, type MapCreateAttr, type ProgLoadAttr } from '../../sys';
 import type { BpfMap } from '../map';
 import type { MapSpec } from '../spec';

@@ -2,7 +2,7 @@
 import { BpfError } from '../../errors';
 import type { BtfFeatures } from '../../btf';
 import { loaderBtfFeatures, requireArena } from '../../features';
-import { buildStructOpsValue } from '../../struct-ops/plan';
+import { buildStructOpsValue } from '../../struct-ops';
 import { BpfMapType, btfLoadAsync, progBindMap } from '../../sys';
 import { mapCreateRequests, progLoadRequests, type LoadFds } from './attrs';
 import type { KernelBtfs } from './kernel-btfs';

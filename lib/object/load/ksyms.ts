@@ -2,7 +2,7 @@
 import { BpfError } from '../../errors';
 import { BtfKind } from '../../btf';
 import { funcProtosCompatible } from '../../core';
-import { essentialName } from '../../core/names';
+import { essentialName } from '../../core';
 import type { ObjectSpec } from '../spec';
 import type { KernelBtfs } from './kernel-btfs';
 

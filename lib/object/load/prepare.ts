@@ -3,8 +3,7 @@ import { checkFamilyRules, checkKfuncLicense, familyCheckInput, unusedOnlyViolat
 import { BpfError } from '../../errors';
 import { BtfKind, type BtfFeatures } from '../../btf';
 import { applyCoreRelocations, PoisonedRelocation } from '../../core';
-import { findKernelStructOps } from '../../struct-ops/kernel-type';
-import { planStructOps, StructOpsPlan } from '../../struct-ops/plan';
+import { findKernelStructOps, planStructOps, type StructOpsPlan } from '../../struct-ops';
 import { INSN_SIZE } from '../../asm';
 import type { BpfMap } from '../map';
 import type { BpfProgram } from '../program';

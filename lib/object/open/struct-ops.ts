@@ -3,7 +3,7 @@ import { malformed } from '../../errors';
 import { Btf, BtfKind } from '../../btf';
 import { ElfFile, SHN_LORESERVE, STT_FUNC, STT_SECTION } from '../../elf';
 import { INSN_SIZE } from '../../asm';
-import { essentialName } from '../../struct-ops/names';
+import { essentialName } from '../../core';
 import type { ProgramSpec, StructOpsSpec } from '../spec';
 import { datasecVars, findDatasec } from './btf-fixup';
 import { structOpsSection } from './sections';

@@ -5,7 +5,7 @@
  * counts the packets; deleted and unregistered, the kind is gone again.
  */
 import { BpfLink, BpfObject, openObject } from '../../../lib';
-import { inspectObject } from '../../../lib/struct-ops/introspect';
+import { inspectObject } from '../../../lib/introspect';
 import { structOpsShow } from '../../helpers/bpftool';
 import { describeFamily, evidence, familyFixture } from '../../helpers/families';
 import { makeNetns, qdiscCounters, tcIn, tcpOverLoopback } from '../../helpers/qdisc';

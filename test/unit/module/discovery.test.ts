@@ -2,8 +2,7 @@ import { Btf, BtfKind } from '../../../lib/btf';
 import { openObject } from '../../../lib';
 import { KernelBtfs } from '../../../lib/object/load/kernel-btfs';
 import { resolveKsyms } from '../../../lib/object/load/ksyms';
-import { findKernelStructOps } from '../../../lib/struct-ops/kernel-type';
-import { planStructOps } from '../../../lib/struct-ops/plan';
+import { findKernelStructOps, planStructOps } from '../../../lib/struct-ops';
 import { fixture } from '../../helpers/fixtures';
 import { DUMMY_FD, IDS, MOD_FD, fixtureKernel, parseFixtures, readBlob } from './fixture';
 

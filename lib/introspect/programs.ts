@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** Program ids from struct_ops function-pointer slots, turned into names. */
-import { Btf, BtfKind } from '../../btf';
-import { isBpfError } from '../../errors';
-import { btfGetFdById, btfGetInfo, progGetFdById, progGetInfo } from '../../sys';
+import { Btf, BtfKind } from '../btf';
+import { isBpfError } from '../errors';
+import { btfGetFdById, btfGetInfo, progGetFdById, progGetInfo } from '../sys';
 import { withFdById } from './objects';
 
 /** The program behind a function-pointer slot. */

@@ -6,8 +6,8 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BpfError, isBpfError } from '../../errors';
-import { Fd, linkGetInfo, mapGetInfo, objGet } from '../../sys';
+import { BpfError, isBpfError } from '../errors';
+import { Fd, linkGetInfo, mapGetInfo, objGet } from '../sys';
 
 export type PinKind = 'link' | 'map';
 

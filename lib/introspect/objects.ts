@@ -5,11 +5,11 @@
  * opening one skips it instead of failing the whole walk. Every fd opened here is closed
  * before the walk moves on.
  */
-import { isBpfError } from '../../errors';
+import { isBpfError } from '../errors';
 import {
   BpfLinkType, BpfMapType, Fd, type MapInfo, linkGetFdById, linkGetInfo, linkGetNextId, mapGetFdById, mapGetInfo,
   mapGetNextId,
-} from '../../sys';
+} from '../sys';
 
 /**
  * Opens an object by id, runs `fn` on its fd and closes it.

@@ -4,8 +4,7 @@
  * `bpf_struct_ops_*` struct; decoding all ~125k kernel types to find them costs ~0.3 s,
  * while searching the string bytes natively and then looking each name up costs a few ms.
  */
-import type { Btf } from '../../btf';
-import { parseHeader } from '../../btf/header';
+import { type Btf, parseHeader } from '../btf';
 
 /** Every string in `btf`'s own string section (not its base's) that starts with `prefix`, once each. */
 export function ownNamesStartingWith(btf: Btf, prefix: string): string[] {

@@ -4,11 +4,10 @@
  * or a module) defines its `bpf_struct_ops_<T>` type, and the `common` header (state,
  * refcnt) of the value BPF_MAP_LOOKUP_ELEM returns.
  */
-import { Btf, BtfKind, loadKernelBtf, loadModuleBtf } from '../../btf';
-import { isBpfError } from '../../errors';
-import { decodeValue } from '../../object/decode';
-import { type MapInfo, btfGetFdById, btfGetInfo, mapLookupElem, type FdLike, KEY_ZERO } from '../../sys';
-import { VALUE_TYPE_PREFIX } from '../names';
+import { Btf, BtfKind, decodeValue, loadKernelBtf, loadModuleBtf } from '../btf';
+import { isBpfError } from '../errors';
+import { type MapInfo, btfGetFdById, btfGetInfo, mapLookupElem, type FdLike, KEY_ZERO } from '../sys';
+import { VALUE_TYPE_PREFIX } from '../struct-ops';
 import { withFdById } from './objects';
 
 /** Lifecycle state of a struct_ops map (kernel `enum bpf_struct_ops_state` without its prefix). */

@@ -5,8 +5,8 @@
  * (value.ts) and `struct-ops gen types` use it, so the generated types and the runtime
  * checks cannot disagree.
  */
-import { Btf, BtfKind, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, type BtfType } from '../../btf';
-import { BpfError } from '../../errors';
+import { Btf, BtfKind, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, type BtfType } from '../btf';
+import { BpfError } from '../errors';
 
 interface MemberBase {
   /** Property name: the C member name (`__anon<index>` for an unnamed struct/union member). */

@@ -13,9 +13,9 @@
  */
 import { readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BpfError, isBpfError } from '../../errors';
-import { type BpfLink, endLegacyRegistration, openPinnedLink, unpin } from '../../object';
-import { BPF_F_LINK, Fd, linkDetach, linkGetFdById, mapGetFdById, mapGetInfo, objGet } from '../../sys';
+import { BpfError, isBpfError } from '../errors';
+import { type BpfLink, endLegacyRegistration, openPinnedLink, unpin } from '../object';
+import { BPF_F_LINK, Fd, linkDetach, linkGetFdById, mapGetFdById, mapGetInfo, objGet } from '../sys';
 import { findStructOps, FoundStructOps, notFound, type StructOpsInfo } from './list';
 import { withFdById } from './objects';
 import { PinTable } from './pins';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { BpfError } from '../../errors';
-import { Fd, type MapInfo } from '../../sys';
+import { BpfError } from '../errors';
+import { Fd, type MapInfo } from '../sys';
 import { decodeCommon, MapValueType, readStructOpsValue, StructOpsState, ValueTypeResolver } from './kernel-value';
 import { forEachStructOpsMap, structOpsLinksByMap } from './objects';
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { Btf, BtfKind, type BtfComposite, type BtfType } from '../../btf';
-import { KernelBtfs } from '../../object/load/kernel-btfs';
-import { VALUE_TYPE_PREFIX } from '../names';
+import { Btf, BtfKind, type BtfComposite, type BtfType } from '../btf';
+import { KernelBtfs } from '../object';
+import { VALUE_TYPE_PREFIX } from '../struct-ops';
 import { ownNamesStartingWith } from './btf-names';
 import { declaration, functionPointerProto } from './declare';
 

@@ -6,7 +6,7 @@
  * member -> program bindings load() turns into program fds.
  */
 import { inspect } from 'node:util';
-import { BpfError } from '../../errors';
+import { BpfError } from '../errors';
 import { readMember, show, ShadowWriteError, writeMember } from './codec';
 import type { ShadowMember } from './layout';
 

@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { release } from 'node:os';
-import type { BtfComposite } from '../../btf';
-import { isBpfError } from '../../errors';
-import { readObjectFile } from '../../elf';
-import { loadObjectSpec } from '../../object/open';
-import { KernelBtfs } from '../../object/load/kernel-btfs';
-import { resolveKsyms } from '../../object/load/ksyms';
-import type { FunctionSpec, ObjectSpec, StructOpsSpec } from '../../object/spec';
-import { findKernelStructOps, type KernelStructOps } from '../kernel-type';
-import { checkFamilyRules, checkKfuncLicense, familyCheckInput, unusedOnlyViolation, type KfuncCaller } from '../../families';
-import { planStructOps } from '../plan';
+import type { BtfComposite } from '../btf';
+import { isBpfError } from '../errors';
+import { readObjectFile } from '../elf';
+import { KernelBtfs, loadObjectSpec, resolveKsyms, type FunctionSpec, type ObjectSpec, type StructOpsSpec } from '../object';
+import { findKernelStructOps, planStructOps, type KernelStructOps } from '../struct-ops';
+import { checkFamilyRules, checkKfuncLicense, familyCheckInput, unusedOnlyViolation, type KfuncCaller } from '../families';
 import { functionPointerProto } from './declare';
 
 /** One finding of {@link inspectObject}: errors stop a load, warnings do not. */

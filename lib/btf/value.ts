@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { Btf, BtfKind, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_INT_BOOL } from '../btf';
+/**
+ * Values read through BTF: bytes of a type as plain JS (what a map holds, a struct_ops
+ * member, a ring buffer record). Pure, like the rest of this room.
+ */
+import type { Btf } from './btf';
+import { BtfKind, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_INT_BOOL } from './types';
 
 /** A value decoded through BTF. */
 export type DecodedValue = number | bigint | boolean | string | DecodedValue[] | { [member: string]: DecodedValue } | null;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /** C declarations of struct members: `u32 (*ssthresh)(struct sock *sk)`, `char name[16]`. */
-import { Btf, BtfKind, type BtfType } from '../../btf';
+import { Btf, BtfKind, type BtfType } from '../btf';
 
 type FuncProto = Extract<BtfType, { kind: BtfKind.FUNC_PROTO }>;
 

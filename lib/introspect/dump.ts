@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { BtfKind, loadKernelBtf, type BtfComposite } from '../../btf';
-import { BpfError } from '../../errors';
-import { decodeValue, type DecodedValue } from '../../object/decode';
-import { Fd } from '../../sys';
-import { objGetInfo } from '../../sys/obj-info';
+import { BtfKind, decodeValue, loadKernelBtf, type BtfComposite, type DecodedValue } from '../btf';
+import { BpfError } from '../errors';
+import { Fd, objGetInfo } from '../sys';
 import { bpftoolSignature, bpftoolValue, type JsonValue } from './bpftool-json';
 import { declaration, functionPointerProto } from './declare';
 import type { StructOpsState } from './kernel-value';

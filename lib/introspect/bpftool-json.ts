@@ -7,7 +7,7 @@
  * program id as `"<signature> <prog name>/prog_id:<id>"` (unset: `"<signature> 0"`).
  * Behaviour read from bpftool 7.8 (src/btf_dumper.c); the code is our own.
  */
-import { Btf, BtfKind, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, type BtfType } from '../../btf';
+import { Btf, BtfKind, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, type BtfType } from '../btf';
 import type { ProgramRef } from './programs';
 
 /** A JSON value whose 64-bit integers stay exact (bigint). */

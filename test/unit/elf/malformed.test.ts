@@ -56,6 +56,12 @@ describe('ELF header checks', () => {
     expect(e.offset).toBe(offset);
   });
 
+  test('rejects a file that ends inside the 64-byte ELF header', () => {
+    const e = rejection(() => parseElf(Buffer.from(loadFixture('sample.o').subarray(0, 40)), 'short.o'));
+    expect(e.message).toBe('short.o: truncated ELF header');
+    expect(e.offset).toBe(40);
+  });
+
   test('rejects a file truncated at every 1/64 of its length', () => {
     const full = loadFixture('sample.o');
     for (let k = 0; k < 64; k++) {

@@ -79,8 +79,13 @@ describe('BTF header and record scan', () => {
     const blob = rawBtf([...INT, 0, info(BtfKind.PTR), 1], s.bytes);
     const typeStart = 24;
     const typeEnd = typeStart + 28;
-    // A reader that never delivers the second record (as a broken source would).
-    const stalled: LazyRange = { start: typeStart, end: typeEnd, fill: () => undefined, realTo: (from) => (from < typeStart + 16 ? typeStart + 16 : from), complete: () => undefined };
+    // A reader that never delivers the second record (as a broken source would); it gives
+    // up loudly after many calls, so a scanner that kept asking fails instead of hanging.
+    let calls = 0;
+    const fill = (): void => {
+      if (++calls > 1000) throw new Error('the scanner keeps asking a reader that makes no progress');
+    };
+    const stalled: LazyRange = { start: typeStart, end: typeEnd, fill, realTo: (from) => (from < typeStart + 16 ? typeStart + 16 : from), complete: fill };
     const strings: LazyRange = { start: typeEnd, end: blob.length, fill: () => undefined, realTo: () => blob.length, complete: () => undefined };
     const btf = Btf.parsePartial(blob, { types: stalled, strings }, { name: 'stalled' });
     expect(btf.typeById(1)).toMatchObject({ name: 'int' });

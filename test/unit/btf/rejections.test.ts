@@ -3,7 +3,7 @@
  * it apart from a neighbouring rule: each asserts the code and the message of the rule
  * itself, so deleting the rule changes what the test sees.
  */
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Btf, BtfBuilder, BtfKind, BtfPatch, toKind, type BtfKindName, type BtfType, type DistributiveOmit } from '../../../lib/btf';
@@ -97,7 +97,13 @@ describe('BTF header and record scan', () => {
     const strBytes = Buffer.from('\0int');
     const blob = rawBtf(INT, strBytes);
     const typeEnd = 24 + 16;
-    const whole = (start: number, end: number): LazyRange => ({ start, end, fill: () => undefined, realTo: () => end, complete: () => undefined });
+    // Already whole; a reader asked over and over gives up loudly, so a search for the NUL
+    // that never stopped fails instead of hanging.
+    let calls = 0;
+    const fill = (): void => {
+      if (++calls > 1000) throw new Error('the string reader keeps asking for more');
+    };
+    const whole = (start: number, end: number): LazyRange => ({ start, end, fill, realTo: () => end, complete: fill });
     const btf = Btf.parsePartial(blob, { types: whole(24, typeEnd), strings: whole(typeEnd, blob.length) }, { name: 'lazy' });
     expect(errorOf(() => btf.typeById(1))).toMatchObject({
       code: 'EINVAL', typeId: 1, offset: typeEnd + 1, message: expect.stringMatching(/string at 41 is not NUL-terminated/),
@@ -254,17 +260,6 @@ describe('files that change under the reader', () => {
     dir = mkdtempSync(join(tmpdir(), 'btf-rules-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('reports a vmlinux file that got shorter after it was opened as EIO', () => {
-    const syn = synthetic();
-    const path = join(dir, 'vmlinux');
-    writeFileSync(path, syn.blob);
-    const btf = parseVmlinux(path);
-    truncateSync(path, 4096);
-    expect(errorOf(() => btf.typeById(syn.typeCount - 1))).toMatchObject({
-      code: 'EIO', offset: 4096, message: expect.stringMatching(/unexpected end of file at 4096/),
-    });
-  });
 
   it('rejects the blob when a cached index turns out stale and the blob itself is malformed', () => {
     const syn = synthetic(0, 400); // about 20 KiB: room between the 4 KiB edges that key the index

@@ -44,7 +44,7 @@ function vlenOf(t: BtfType): number {
  *
  * @param out - destination with room for {@link encodedSize} bytes
  * @param pos - where the record starts
- * @param t - the type
+ * @param t - the type (one {@link encodedSize} accepted)
  * @param nameOf - gives the string offset for each name written
  * @throws BpfError (EINVAL, typeId set) when a field does not fit its encoding
  */
@@ -181,8 +181,8 @@ export function writeType(out: Buffer, pos: number, t: BtfType, nameOf: NameReso
       out.writeInt32LE(t.componentIdx, p);
       p += 4;
       break;
-    default:
-      throw malformed(`btf encode: type ${id} has no record (kind ${kindName(t.kind)})`, { typeId: id });
+    // No default: every caller sizes each type with encodedSize first, which rejects the
+    // kinds this switch lacks (recordTailSize is -1 for exactly those).
   }
 
   out.writeUInt32LE(nameOf(t.name, t.nameOff), pos);

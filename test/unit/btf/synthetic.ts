@@ -13,10 +13,13 @@ export interface Synthetic {
   typeCount: number;
 }
 
-/** Builds the blob; `salt` changes a few names (same size and header) to tell blobs apart. */
-export function synthetic(salt = 0): Synthetic {
+/**
+ * Builds the blob; `salt` changes a few names (same size and header) to tell blobs apart,
+ * `structs` (at most 1000) sets how many numbered structs it holds (120: about 8 KiB).
+ */
+export function synthetic(salt = 0, structs = 120): Synthetic {
   const names: string[] = ['int', 'a', 'b', 'dup', 'dup___flavor', 'ops', 'ops___v2', 'E_ONE', 'E_TWO', 'color', 'fn_proto_arg'];
-  for (let i = 0; i < 120; i++) names.push(`s_${String(i + salt * 1000).padStart(4, '0')}`);
+  for (let i = 0; i < structs; i++) names.push(`s_${String(i + salt * 1000).padStart(4, '0')}`);
   for (let i = 0; i < 60; i++) names.push(`f_${String(i).padStart(3, '0')}`);
   const s = strtab(names);
   const words: number[] = [];
@@ -29,7 +32,7 @@ export function synthetic(salt = 0): Synthetic {
     return id;
   };
   const intId = add('int', BtfKind.INT, [s.off('int'), info(BtfKind.INT), 4, 0x01000020]);
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < structs; i++) {
     const name = `s_${String(i + salt * 1000).padStart(4, '0')}`;
     add(name, BtfKind.STRUCT, [s.off(name), info(BtfKind.STRUCT, 2), 8, s.off('a'), intId, 0, s.off('b'), intId, 32]);
     // An anonymous pointer after every struct, and a typedef sharing a struct's name now and then.

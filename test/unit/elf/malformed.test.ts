@@ -42,6 +42,8 @@ describe('ELF header checks', () => {
     ['32-bit', patched((d) => { d[4] = 1; }), /32-bit ELF/, 4],
     ['bad class', patched((d) => { d[4] = 9; }), /invalid ELF class 9/, 4],
     ['big-endian', patched((d) => { d[5] = 2; }), /big-endian ELF is not supported/, 5],
+    ['no data encoding', patched((d) => { d[5] = 0; }), /invalid ELF data encoding 0/, 5],
+    ['an unknown data encoding', patched((d) => { d[5] = 3; }), /invalid ELF data encoding 3/, 5],
     ['x86-64 machine', patched((d) => { d.writeUInt16LE(62, 18); }), /machine 62 \(EM_X86_64\) is not EM_BPF/, 18],
     ['unknown machine', patched((d) => { d.writeUInt16LE(999, 18); }), /machine 999 \(unknown\) is not EM_BPF/, 18],
     ['ET_EXEC', patched((d) => { d.writeUInt16LE(2, 16); }), /ELF type 2 \(ET_EXEC\) is not ET_REL/, 16],
@@ -52,6 +54,12 @@ describe('ELF header checks', () => {
     expect(e.message.startsWith('x.o: ')).toBe(true);
     expect(e.object).toBe('x.o');
     expect(e.offset).toBe(offset);
+  });
+
+  test('rejects a file that ends inside the 64-byte ELF header', () => {
+    const e = rejection(() => parseElf(Buffer.from(loadFixture('sample.o').subarray(0, 40)), 'short.o'));
+    expect(e.message).toBe('short.o: truncated ELF header');
+    expect(e.offset).toBe(40);
   });
 
   test('rejects a file truncated at every 1/64 of its length', () => {
@@ -96,6 +104,22 @@ describe('ELF header checks', () => {
       d.writeBigUInt64LE(BigInt(d.length - 10), 32);
     })));
     expect(e.message).toMatch(/program header table ends past the end/);
+  });
+
+  test('rejects program headers of another entry size', () => {
+    const e = rejection(() => parseElf(patched((d) => {
+      d.writeUInt16LE(1, 56);
+      d.writeUInt16LE(32, 54); // ELF32 program headers are 32 bytes, ELF64 ones 56
+      d.writeBigUInt64LE(64n, 32);
+    })));
+    expect(e.message).toMatch(/e_phentsize 32, expected 56/);
+    expect(e.offset).toBe(54);
+    // The same table with the right entry size is accepted (a relocatable object ignores it).
+    expect(parseElf(patched((d) => {
+      d.writeUInt16LE(1, 56);
+      d.writeUInt16LE(56, 54);
+      d.writeBigUInt64LE(64n, 32);
+    })).sections.length).toBe(good.sections.length);
   });
 });
 
@@ -169,6 +193,13 @@ describe('symbol table checks', () => {
     expect(e.offset).toBe(at);
   });
 
+  test('rejects a symbol whose section index lives in SHT_SYMTAB_SHNDX', () => {
+    const at = symtab.offset + 4 * 24 + 6;
+    const e = rejection(() => parseElf(patched((d) => d.writeUInt16LE(0xffff, at))));
+    expect(e.message).toMatch(/symbol 4: SHN_XINDEX section indices are not supported/);
+    expect(e.offset).toBe(at);
+  });
+
   test('a file without .symtab or relocations has no symbols', () => {
     const stripped = parseElf(patched((d) => {
       for (const s of good.sections) {
@@ -228,6 +259,19 @@ describe('relocation checks', () => {
     expect(elf.relocationsFor(section(elf, '.struct_ops'))).toEqual([
       { offset: 0, symbol: good.symbolByName('foo_init')?.index, type: 2, addend: -8 },
     ]);
+  });
+
+  test('rejects a SHT_RELA addend beyond the safe integers, at the addend', () => {
+    const elf = parseElf(patched((d) => {
+      const at = sectionHeaderOffset(d, section(good, '.rel.struct_ops').index);
+      d.writeUInt32LE(4, at + 4);
+      d.writeBigUInt64LE(24n, at + 32);
+      d.writeBigUInt64LE(24n, at + 56);
+      d.writeBigInt64LE(1n << 60n, rel.offset + 16);
+    }));
+    const e = rejection(() => elf.relocationsFor(section(elf, '.struct_ops')));
+    expect(e.message).toMatch(/\.rel\.struct_ops: relocation 0 addend 1152921504606846976 is too large/);
+    expect(e.offset).toBe(rel.offset + 16);
   });
 });
 

@@ -17,6 +17,9 @@ jest.mock('node:fs', () => {
   return { ...real, readSync: jest.fn(real.readSync) };
 });
 const readSync = fs.readSync as unknown as jest.Mock;
+// The read(2) path, which kernels before 6.16 take: no file is mapped (a regular file would
+// be, and its pages copied from the mapping instead of read).
+jest.mock('../../../lib/sys', () => ({ ...jest.requireActual('../../../lib/sys'), mapFileReadOnly: () => undefined }));
 
 /** From now on every read returns 0 bytes; the 1001st call throws a plain Error. */
 function readsNothing(): void {

@@ -133,7 +133,7 @@ function violations(graph = importGraph()) {
   return out.sort();
 }
 
-module.exports = { importGraph, cycles, violations };
+module.exports = { importGraph, cycles, violations, listTs };
 
 if (require.main === module) {
   const list = violations();

@@ -32,6 +32,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { ruleSites } = require('./rule-deletion/sites');
+const { listTs } = require('./check-rooms');
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -56,16 +57,6 @@ function parseArgs(argv) {
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error('--jobs must be a positive integer');
   if (!(o.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
   return o;
-}
-
-function listTs(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listTs(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
-  }
-  return out.sort();
 }
 
 function libFiles(selectors) {

@@ -1,17 +1,7 @@
 import { inspect } from 'node:util';
-import { BpfError, openObject } from '../../lib';
+import { openObject } from '../../lib';
 import { fixture } from '../helpers/fixtures';
-
-/** Runs `fn` and returns the BpfError it throws (fails the test when it does not throw one). */
-function thrown(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BpfError);
-    return err as BpfError;
-  }
-  throw new Error('expected a BpfError');
-}
+import { catchBpf as thrown } from '../helpers/errors';
 
 const TCP_MEMBERS = [
   'ssthresh', 'cong_avoid', 'set_state', 'cwnd_event', 'in_ack_event', 'pkts_acked', 'min_tso_segs', 'cong_control',

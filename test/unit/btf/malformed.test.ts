@@ -3,20 +3,10 @@ import { join } from 'node:path';
 import { Btf, BtfKind } from '../../../lib/btf';
 import { isBpfError } from '../../../lib/errors';
 import { info, rawBtf, strtab } from './raw';
+import { catchBpf as errorOf } from '../../helpers/errors';
 
 const sample = readFileSync(join(__dirname, '../../fixtures/btf/sample.btf'));
 const s = strtab(['int', 'x']);
-
-/** Runs `fn` and returns the BpfError it throws (failing the test otherwise). */
-function errorOf(fn: () => unknown): { code: string; offset?: number; typeId?: number; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    expect(isBpfError(err)).toBe(true);
-    return err as never;
-  }
-  throw new Error('expected a BpfError');
-}
 
 const parse = (blob: Buffer): Btf => Btf.parse(blob, { name: 't' });
 

@@ -13,27 +13,15 @@ import { parseVmlinux } from '../../../lib/btf/kernel';
 import type { LazyRange } from '../../../lib/btf/progressive';
 import { openTrustedDir } from '../../../lib/btf/trusted-dir';
 import { recordWords } from '../../../lib/btf/type-table';
-import { isBpfError } from '../../../lib/errors';
 import { info, rawBtf, strtab } from './raw';
 import { synthetic } from './synthetic';
+import { catchBpf as errorOf } from '../../helpers/errors';
 
 const s = strtab(['int', 'x']);
 const INT = [s.off('int'), info(BtfKind.INT), 4, 0x01000020];
 const parse = (blob: Buffer): Btf => Btf.parse(blob, { name: 't' });
 const empty = (): Btf => Btf.parse(rawBtf([], Buffer.from([0])), { name: 'empty' });
 
-interface Rejection { code: string; message: string; offset?: number; typeId?: number }
-
-/** Runs `fn` and returns the BpfError it throws (failing the test otherwise). */
-function errorOf(fn: () => unknown): Rejection {
-  try {
-    fn();
-  } catch (err) {
-    expect(isBpfError(err)).toBe(true);
-    return err as Rejection;
-  }
-  throw new Error('expected a BpfError, nothing was thrown');
-}
 
 describe('BTF header and record scan', () => {
   it('rejects a non-zero byte in a header longer than the 24 bytes it knows', () => {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVmlinux } from '../../../lib/btf/kernel';
 import { PagedFile } from '../../../lib/btf/paged-file';
-import { isBpfError } from '../../../lib/errors';
 import { synthetic } from './synthetic';
+import { catchBpf as errorOf } from '../../helpers/errors';
 
 jest.mock('node:fs', () => {
   const real = jest.requireActual<typeof import('node:fs')>('node:fs');
@@ -38,16 +38,6 @@ afterEach(() => {
   readSync.mockImplementation(jest.requireActual<typeof import('node:fs')>('node:fs').readSync);
   rmSync(dir, { recursive: true, force: true });
 });
-
-function errorOf(fn: () => unknown): { code: string; offset?: number; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    expect(isBpfError(err)).toBe(true);
-    return err as never;
-  }
-  throw new Error('expected a BpfError, nothing was thrown');
-}
 
 test('PagedFile reports a read of 0 bytes as EIO at the page it wanted', () => {
   const path = join(dir, 'blob');

@@ -3,9 +3,10 @@
  * instruction; nothing crashes or hangs on garbage input.
  */
 import { CoreReloKind } from '../../../lib/btf';
-import { isBpfError, type BpfError } from '../../../lib/errors';
+import { isBpfError } from '../../../lib/errors';
 import { applyCoreRelocations, type CoreRelocation } from '../../../lib/core';
 import { encodeInsn, insnAt, loadFixture } from './fixture';
+import { catchBpf as errorOf } from '../../helpers/errors';
 
 const local = loadFixture('core_local.bpf.o');
 const target = loadFixture('core_target.o');
@@ -18,16 +19,6 @@ const EXIT = encodeInsn(0x95, 0, 0, 0, 0);
 
 function apply(insns: Buffer, relos: CoreRelocation[]) {
   return applyCoreRelocations(insns, relos, local.btf, [target.btf], ctx);
-}
-
-function errorOf(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (err) {
-    expect(isBpfError(err)).toBe(true);
-    return err as BpfError;
-  }
-  throw new Error('expected a BpfError');
 }
 
 const ldxB = () => Buffer.concat([encodeInsn(LDX_W, 0, 1, 4, 0), EXIT]);

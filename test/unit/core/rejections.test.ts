@@ -5,9 +5,9 @@
  */
 import { Btf, BtfBuilder, BtfKind, CoreReloKind, type BtfType, type DistributiveOmit } from '../../../lib/btf';
 import { applyCoreRelocations, type CoreRelocation } from '../../../lib/core';
-import { isBpfError, type BpfError } from '../../../lib/errors';
 import { rawBtf } from '../btf/raw';
 import { encodeInsn, loadFixture } from './fixture';
+import { catchBpf as errorOf } from '../../helpers/errors';
 
 type NewType = DistributiveOmit<BtfType, 'id'>;
 
@@ -31,16 +31,6 @@ const member = (name: string, type: number, bitOffset = 0, bitfieldSize = 0) => 
 const struct = (name: string, size: number, members: ReturnType<typeof member>[], kindFlag = false): NewType => ({
   kind: BtfKind.STRUCT, nameOff: 0, name, size, kindFlag, members,
 });
-
-function errorOf(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (err) {
-    expect(isBpfError(err)).toBe(true);
-    return err as BpfError;
-  }
-  throw new Error('expected a BpfError, nothing was thrown');
-}
 
 function apply(insns: Buffer, relo: Partial<CoreRelocation> & Pick<CoreRelocation, 'typeId'>, local: Btf, target: Btf = local) {
   const full: CoreRelocation = { insnOff: 0, accessStr: '0:0', kind: CoreReloKind.FIELD_BYTE_OFFSET, ...relo };

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readObjectFile } from '../../../lib/elf';
-import { BpfError } from '../../../lib/errors';
+import { catchBpf as thrown } from '../../helpers/errors';
 
 // readSync passes through unless a test makes its next call fail.
 jest.mock('node:fs', () => {
@@ -20,16 +20,6 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'struct-ops-read-errors-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function thrown(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BpfError);
-    return err as BpfError;
-  }
-  throw new Error('expected a BpfError, nothing was thrown');
-}
 
 test('a missing file is ENOENT, with the path and a hint', () => {
   const path = join(dir, 'missing.bpf.o');

@@ -11,6 +11,7 @@ import { BpfCmd } from '../../../lib/sys/constants';
 import { Fd } from '../../../lib/sys/fd';
 import { linkCreate } from '../../../lib/sys/link-create';
 import { loadWithLog, loadWithLogAsync, type LoadAttempt, type LogRequest } from '../../../lib/sys/verifier-log';
+import { catchBpf as thrown } from '../../helpers/errors';
 
 interface Probe {
   count?: number;
@@ -33,16 +34,6 @@ const probeLayout = {
     data: { offset: 0, kind: 'ptr', buffer: 1 },
   },
 } as unknown as AttrLayout<Probe>;
-
-function thrown(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BpfError);
-    return err as BpfError;
-  }
-  throw new Error('expected a BpfError');
-}
 
 describe('encodeAttr checks each value against its field kind', () => {
   test('well-typed values are encoded', () => {

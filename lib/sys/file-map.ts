@@ -3,7 +3,9 @@
  * Read-only mappings of a file, copied out a range at a time (native/file_map.cc). Made for
  * /sys/kernel/btf/vmlinux: sysfs serves it one 4 KiB page per read(2), while Linux 6.16+
  * lets it be mmapped, so one memcpy replaces over a thousand syscalls. The mapping itself
- * never reaches JavaScript (a write to it would fault); callers get copies.
+ * never reaches JavaScript (a write to it would fault); callers get copies. Only for files
+ * nobody truncates while mapped (sysfs, or a test's own copy): reading a page past a shrunk
+ * end would raise SIGBUS.
  */
 import { nativeAddon } from './native';
 

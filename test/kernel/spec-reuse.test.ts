@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dumpStructOps, loadObjectSpec, openObject, type BpfObject } from '../../lib';
 import type { StructOpsDataMember } from '../../lib/introspect';
+import { testWithLinks } from '../helpers/features';
 import { describeKernel } from '../helpers/kernel';
 import { fixture } from '../helpers/fixtures';
 import { specBytes } from '../helpers/spec-bytes';
@@ -19,7 +20,7 @@ describeKernel('one ObjectSpec, two loaded objects', () => {
     expect(availableCongestionControls().filter((n) => n.startsWith('bp_'))).toEqual([]);
   });
 
-  test('each registers its own edits (name, globals); the spec is byte-equal afterwards', async () => {
+  testWithLinks('each registers its own edits (name, globals); the spec is byte-equal afterwards', async () => {
     const spec = loadObjectSpec(readFileSync(fixture('cubic')), 'cubic.bpf.o');
     const before = specBytes(spec);
     const specValueSize = spec.structOps.find((s) => s.name === 'cubic_link')!.data.length;

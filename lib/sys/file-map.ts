@@ -13,7 +13,7 @@ declare const fileMapBrand: unique symbol;
 type NativeFileMap = { readonly [fileMapBrand]: true };
 
 interface FileMapAddon {
-  fileMapOpen?(path: string, length: number): NativeFileMap | undefined;
+  fileMapOpen(path: string, length: number): NativeFileMap | undefined;
   fileMapCopy(handle: NativeFileMap, dst: Uint8Array, dstOffset: number, srcOffset: number, length: number): void;
   fileMapClose(handle: NativeFileMap): void;
 }
@@ -42,7 +42,6 @@ export function mapFileReadOnly(path: string, length: number): FileMap | undefin
   } catch {
     return undefined;
   }
-  if (typeof addon.fileMapOpen !== 'function') return undefined;
   const handle = addon.fileMapOpen(path, length);
   if (handle === undefined) return undefined;
   return {

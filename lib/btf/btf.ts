@@ -10,7 +10,7 @@ import { decodeType, VOID_TYPE, type DecodeContext } from './decode';
 import { parseHeader } from './header';
 import { toKind } from './kinds';
 import { alignOf, MAX_TYPE_CHAIN, sizeOf } from './layout';
-import { IndexedNames, IndexedTable, type StaleIndexHandler } from './indexed';
+import { IndexedNames, IndexedTable, type BlockCheck, type StaleIndexHandler } from './indexed';
 import { NameIndex, type NameLookup } from './name-index';
 import { firstSuspect } from './precheck';
 import { StringTable } from './strings';
@@ -45,6 +45,8 @@ export interface IndexedRegions extends LazyRegions {
   index: VmlinuxIndex;
   /** Called when the blob contradicts the index, before the error is thrown. */
   onStale: StaleIndexHandler;
+  /** Proves index blocks on the blob where it lies (a mapping), without reading them here. */
+  checkBlocks?: BlockCheck;
 }
 
 /** Kinds skipped by {@link Btf.skipModifiers}. */
@@ -101,7 +103,7 @@ export class Btf {
     if (regions && 'index' in regions) {
       const table = new IndexedTable(
         data, hdr.typeStart, hdr.typeLen, this.startId, this.name, regions.types, regions.strings, regions.index,
-        regions.onStale);
+        regions.onStale, regions.checkBlocks);
       this.table = table;
       names = new IndexedNames(table, strings, regions.index);
       this.flavored = regions.index.flavored;

@@ -20,9 +20,8 @@
  * Nothing here throws: without a usable cache, BTF is read as before.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32';
 import { effectiveUid, openTrustedDir, trustedEntry, type TrustedDir } from './trusted-dir';
 import { VmlinuxIndex, type IndexKey } from './vmlinux-index';
 
@@ -127,7 +126,7 @@ export function loadIndex(opts: IndexCacheOptions, key: IndexKey, typeWords: num
 export function storeIndex(opts: IndexCacheOptions, key: IndexKey, index: VmlinuxIndex): boolean {
   const dir = openTrustedDir(opts.dir, true);
   if (!dir) return false;
-  const tmp = dir.path(`${TEMP_PREFIX}${process.pid}.${randomBytes(6).toString('hex')}`);
+  const tmp = dir.path(`${TEMP_PREFIX}${process.pid}.${(require('node:crypto') as typeof import('node:crypto')).randomBytes(6).toString('hex')}`);
   try {
     if (!dir.writable) return false;
     evictTemporaries(dir);

@@ -22,10 +22,19 @@ const utf8 = new TextEncoder();
 export type StaleIndexHandler = (rebuilt: VmlinuxIndex) => void;
 
 /**
+ * Walks index blocks fromBlock..toBlock where the blob lies (native code on a mapping of
+ * it, lib/sys/file-map.ts) with the same rules as {@link IndexedTable}'s own walk, and
+ * returns the first block that disagrees, or -1. The proof then costs no copy of the
+ * blocks into JavaScript: for a kfunc's id that is ~3 MB of kernel BTF per cold process.
+ */
+export type BlockCheck = (fromBlock: number, toBlock: number) => number;
+
+/**
  * Every record of a type section, located through the index's block starts.
  *
- * Ids are proven, not trusted: block k is used only after blocks 0..k-1 were walked and
- * each ended exactly where the next one starts (block 0 starts at 0). So the record this
+ * Ids are proven, not trusted: block k is used only after blocks 0..k-1 were walked (here,
+ * or where the blob is mapped by a {@link BlockCheck}) and each ended exactly where the next
+ * one starts (block 0 starts at 0). So the record this
  * table calls id N really is the N-th record of the blob, and a shifted or forged index
  * cannot make a name resolve to a neighbour's id. When a walk disagrees, the index is
  * rebuilt from the blob itself, the caller is told (it drops or replaces the cached file),
@@ -39,6 +48,8 @@ export class IndexedTable implements RecordTable {
   private offsets: Uint32Array;
   /** Blocks 0..verified-1 are proven to chain from the start of the section. */
   private verified = 0;
+  /** Per block: 1 once its records' offsets are in `offsets` (walked here, not only proven). */
+  private walked: Uint8Array;
   private readonly shift: number;
   private current: VmlinuxIndex;
 
@@ -52,6 +63,7 @@ export class IndexedTable implements RecordTable {
    * @param strings - reads the string section on demand (for a rebuild)
    * @param index - the checked index for this blob
    * @param onStale - told when the index disagrees with the blob, with the rebuilt index
+   * @param checkBlocks - proves blocks where the blob lies; without it they are read and walked here
    */
   constructor(
     private readonly data: Buffer,
@@ -63,11 +75,13 @@ export class IndexedTable implements RecordTable {
     private readonly strings: LazyRange,
     index: VmlinuxIndex,
     private readonly onStale: StaleIndexHandler,
+    private checkBlocks?: BlockCheck,
   ) {
     this.words = new Uint32Array(data.buffer, data.byteOffset + start, length / 4);
     this.current = index;
     this.count = index.count;
     this.offsets = new Uint32Array(index.count);
+    this.walked = new Uint8Array(index.blockStarts.length);
     this.shift = Math.log2(index.stride);
   }
 
@@ -112,11 +126,37 @@ export class IndexedTable implements RecordTable {
   private locate(i: number): number {
     const k = i >>> this.shift;
     if (k >= this.verified) this.prove(k);
+    // Proven where the blob lies: this block's offsets are still to be walked here.
+    if (this.walked[k] === 0) {
+      const problem = this.walk(k);
+      if (problem !== undefined) this.rebuild(problem);
+    }
     return this.offsets[i];
   }
 
-  /** Walks blocks verified..k in order; rebuilds the index on the first that disagrees. */
+  /** Proves blocks verified..k in order; rebuilds the index on the first that disagrees. */
   private prove(k: number): void {
+    if (this.checkBlocks !== undefined && this.verified <= k) {
+      let bad: number;
+      try {
+        bad = this.checkBlocks(this.verified, k);
+      } catch {
+        // The native walk refused its arguments: prove here instead, from now on.
+        bad = Number.NaN;
+        this.checkBlocks = undefined;
+      }
+      if (bad === -1) {
+        this.verified = k + 1;
+        return;
+      }
+      if (Number.isInteger(bad) && bad >= this.verified && bad <= k) {
+        // Blocks before `bad` chain; this block's own walk says why it does not.
+        this.verified = bad;
+        this.rebuild(this.walk(bad) ?? `block ${bad}: the walk on the mapping and the walk here disagree`);
+        return;
+      }
+      this.checkBlocks = undefined;
+    }
     // One read for every block to walk, instead of one per block (hundreds for a high id);
     // walk() checks the bounds, this only clamps them.
     const starts = this.current.blockStarts;
@@ -159,6 +199,7 @@ export class IndexedTable implements RecordTable {
       pos += size;
     }
     if (pos !== end) return `block ${k} of type records does not end at ${end * 4}`;
+    this.walked[k] = 1;
     return undefined;
   }
 
@@ -189,6 +230,7 @@ export class IndexedTable implements RecordTable {
     this.count = rebuilt.count;
     this.offsets = all;
     this.verified = rebuilt.blockStarts.length;
+    this.walked = new Uint8Array(rebuilt.blockStarts.length).fill(1);
     this.onStale(rebuilt);
   }
 

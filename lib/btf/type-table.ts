@@ -22,6 +22,16 @@ for (let k = 1; k <= BtfKind.ENUM64; k++) {
 }
 
 /**
+ * The tables above, for code that walks records elsewhere (native/file_map.cc walks the
+ * kernel's BTF where it is mapped): one entry per kind, the same rules as {@link recordWords}.
+ */
+export const RECORD_SIZES: {
+  readonly allowedInfo: Uint32Array;
+  readonly fixedWords: Uint8Array;
+  readonly wordsPerVlen: Uint8Array;
+} = { allowedInfo: ALLOWED_INFO, fixedWords: FIXED_WORDS, wordsPerVlen: WORDS_PER_VLEN };
+
+/**
  * Length in words of a record whose info word is `info`, or -1 when the info word is
  * invalid (unknown kind, reserved bits, kind_flag or vlen where the kind allows none).
  */

@@ -1,21 +1,28 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { constants } from 'node:os';
+// node:os is loaded on the first lookup, not when the library is required (docs/startup.md).
+const errnoTable = (): Record<string, number> => (require('node:os') as typeof import('node:os')).constants.errno;
 
-const names = new Map<number, string>();
-for (const [name, value] of Object.entries(constants.errno)) {
-  if (!names.has(value)) names.set(value, name);
+let names: Map<number, string> | undefined;
+
+function nameTable(): Map<number, string> {
+  if (names !== undefined) return names;
+  names = new Map<number, string>();
+  for (const [name, value] of Object.entries(errnoTable())) {
+    if (!names.has(value)) names.set(value, name);
+  }
+  // Kernel-internal errno values that leak to user space through bpf(); libc has no name.
+  names.set(524, 'ENOTSUPP');
+  names.set(95, 'EOPNOTSUPP');
+  return names;
 }
-// Kernel-internal errno values that leak to user space through bpf(); libc has no name.
-names.set(524, 'ENOTSUPP');
-names.set(95, 'EOPNOTSUPP');
 
 /** errno number -> name (`1` -> `'EPERM'`, `524` -> `'ENOTSUPP'`). */
 export function errnoName(errno: number): string {
-  return names.get(errno) ?? `ERRNO_${errno}`;
+  return nameTable().get(errno) ?? `ERRNO_${errno}`;
 }
 
 /** errno name -> number. */
 export function errnoValue(name: string): number | undefined {
   if (name === 'ENOTSUPP') return 524;
-  return (constants.errno as Record<string, number>)[name];
+  return errnoTable()[name];
 }

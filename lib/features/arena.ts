@@ -5,9 +5,8 @@
  * A kernel without the map type refuses it with EINVAL (unknown type); one whose JIT cannot
  * run arena code (bpf_jit_supports_arena) with EOPNOTSUPP.
  */
-import { release } from 'node:os';
 import { BpfError, isBpfError } from '../errors';
-import { BPF_F_MMAPABLE, BpfMapType, mapCreate } from '../sys';
+import { BPF_F_MMAPABLE, BpfMapType, kernelRelease, mapCreate } from '../sys';
 import { cachedProbe, type FeatureProbe } from './probe';
 
 /** First kernel release with BPF arenas. */
@@ -39,7 +38,7 @@ export const probeArena: FeatureProbe = cachedProbe(() => {
 
 /** The error for an ARENA map on a kernel without arenas: code EOPNOTSUPP and {@link ARENA_HINT}. */
 export function arenaUnsupported(map: string, object?: string): BpfError {
-  return new BpfError(`map ${map}: BPF arenas need Linux ${ARENA_MIN_KERNEL} or newer (running ${release()})`, {
+  return new BpfError(`map ${map}: BPF arenas need Linux ${ARENA_MIN_KERNEL} or newer (running ${kernelRelease()})`, {
     code: 'EOPNOTSUPP', map, object, hint: ARENA_HINT,
   });
 }

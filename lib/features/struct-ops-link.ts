@@ -5,10 +5,9 @@
  * added the BPF_F_LINK map flag for BPF_MAP_TYPE_STRUCT_OPS, BPF_LINK_TYPE_STRUCT_OPS and
  * the BPF_STRUCT_OPS attach type. Older kernels refuse any struct_ops map flag with EINVAL.
  */
-import { release } from 'node:os';
 import { Btf, BtfKind, loadKernelBtf } from '../btf';
 import { BpfError, isBpfError } from '../errors';
-import { BPF_F_LINK, BpfMapType, btfLoad, mapCreate } from '../sys';
+import { BPF_F_LINK, BpfMapType, btfLoad, kernelRelease, mapCreate } from '../sys';
 import { cachedProbe, type FeatureProbe } from './probe';
 
 /** First kernel release with struct_ops links. */
@@ -136,7 +135,7 @@ export function probeStructOpsLink(): boolean {
  */
 export function structOpsLinkUnsupported(map: string, object?: string): BpfError {
   return new BpfError(
-    `struct_ops ${map}: struct_ops links need Linux ${STRUCT_OPS_LINK_MIN_KERNEL} or newer (running ${release()})`,
+    `struct_ops ${map}: struct_ops links need Linux ${STRUCT_OPS_LINK_MIN_KERNEL} or newer (running ${kernelRelease()})`,
     { code: 'EOPNOTSUPP', map, object, hint: STRUCT_OPS_LINK_HINT },
   );
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { release } from 'node:os';
 import type { BtfComposite } from '../btf';
 import { isBpfError } from '../errors';
+import { kernelRelease } from '../sys';
 import { readObjectFile } from '../elf';
 import { KernelBtfs, loadObjectSpec, resolveKsyms, type FunctionSpec, type ObjectSpec, type StructOpsSpec } from '../object';
 import { findKernelStructOps, planStructOps, type KernelStructOps } from '../struct-ops';
@@ -125,7 +125,7 @@ export function inspectObject(path: string): InspectReport {
     issues.push({ severity: 'error', program: v.program, message: v.why, hint: v.hint });
   }
   return {
-    object: path, kernelRelease: release(), license: spec.license, structOps, programs,
+    object: path, kernelRelease: kernelRelease(), license: spec.license, structOps, programs,
     ksyms: inspectKsyms(spec, kernel, issues), issues, ok: !issues.some((i) => i.severity === 'error'),
   };
 }

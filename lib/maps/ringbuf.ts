@@ -13,7 +13,7 @@
  * it with typed-array reads. It copies rather than handing out views of the mapping because
  * the data pages are mapped read-only: a write through such a view would kill the process.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BpfError } from '../errors';
 import { BtfKind, type DecodedValue } from '../btf';
 import { BpfMapType, callRingAddon, ringAddon, type NativeRingReader } from '../sys';
@@ -271,7 +271,9 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
 
   /** The records as an object-mode Readable (ends when the reader closes). */
   stream(): Readable {
-    return Readable.from(this, { objectMode: true });
+    // node:stream (and its ~20 internal modules) loads on first use, not with the library.
+    const { Readable: ReadableStream } = require('node:stream') as typeof import('node:stream');
+    return ReadableStream.from(this, { objectMode: true });
   }
 
   /** Stops waiting, unmaps the ring and closes the reader's fd. Idempotent. */

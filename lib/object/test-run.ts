@@ -5,9 +5,8 @@
  * context is their arguments (struct_ops, fentry/fexit, raw_tp), where a Buffer as the
  * first argument of a struct_ops program is the state the kernel copies in and out.
  */
-import { endianness } from 'node:os';
 import { BpfError } from '../errors';
-import { BpfProgType, progTestRun, type Fd } from '../sys';
+import { BpfProgType, LITTLE_ENDIAN, progTestRun, type Fd } from '../sys';
 
 /** One u64 argument: a number, a bigint (negative values are two's complement), or a Buffer. */
 export type TestRunArg = number | bigint | Buffer;
@@ -45,7 +44,7 @@ export interface TestRunResult {
   dataOut?: Buffer;
 }
 
-const LE = endianness() === 'LE';
+const LE = LITTLE_ENDIAN;
 const U64 = (1n << 64n) - 1n;
 
 function argValue(arg: number | bigint, index: number, program: string): bigint {

@@ -4,7 +4,7 @@
  * bpf_*_info struct) once, by name, offset and kind. Offsets appear only in those tables;
  * this file turns a table plus values into attr bytes, and info bytes back into values.
  */
-import { endianness } from 'node:os';
+import { LITTLE_ENDIAN } from './host';
 import { BpfError } from '../errors';
 import { bpfCmdName } from './constants';
 import { Fd } from './fd';
@@ -141,7 +141,7 @@ export interface EncodedAttr {
 }
 
 // The kernel reads attr in host byte order.
-const LE = endianness() === 'LE';
+const LE = LITTLE_ENDIAN;
 const U32_MAX = 0xffff_ffff;
 const U64_MAX = (1n << 64n) - 1n;
 const OBJ_NAME_LEN = 16;

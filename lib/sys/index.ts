@@ -5,6 +5,7 @@
  * results and turns errno into BpfError. Knows union bpf_attr, nothing about objects.
  */
 export { Fd } from './fd';
+export { errnoTable, kernelRelease, LITTLE_ENDIAN } from './host';
 export type { EncodedAttr, FdLike } from './attr';
 export {
   BPF_ANY,
@@ -62,7 +63,7 @@ export { perfEventOpenTracepoint } from './perf-event-open';
 // Raw access for tests and diagnostics: the addon itself (bpf/bpfAsync/close).
 export { nativeAddon } from './native';
 export { mapFileReadOnly } from './file-map';
-export type { FileMap } from './file-map';
+export type { FileMap, RecordBlocks, RecordSizeTables } from './file-map';
 export { pageSizeFromAuxv, systemPageSize } from './page-size';
 // The map handle (one native handle per map, ops without attr bytes) and the ring/mmap
 // entry points built on it: what lib/maps is made of.

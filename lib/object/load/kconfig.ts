@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { existsSync, readFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { kernelRelease } from '../../sys';
 import { BpfError } from '../../errors';
 import { Btf, BtfKind, BTF_INT_SIGNED } from '../../btf';
 import type { ExternSpec } from '../spec';
@@ -13,7 +13,7 @@ export function kernelConfig(): Map<string, string> {
   let text = '';
   // zlib only here, when an object has kconfig externs: loading it costs ~1.5 ms otherwise.
   if (existsSync('/proc/config.gz')) text = (require('node:zlib') as typeof import('node:zlib')).gunzipSync(readFileSync('/proc/config.gz')).toString('latin1');
-  else if (existsSync(`/boot/config-${release()}`)) text = readFileSync(`/boot/config-${release()}`, 'latin1');
+  else if (existsSync(`/boot/config-${kernelRelease()}`)) text = readFileSync(`/boot/config-${kernelRelease()}`, 'latin1');
   const config = new Map<string, string>();
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
@@ -24,7 +24,7 @@ export function kernelConfig(): Map<string, string> {
 }
 
 /** KERNEL_VERSION(a, b, c) of the running kernel, as LINUX_KERNEL_VERSION expects. */
-export function linuxKernelVersion(osRelease = release()): number {
+export function linuxKernelVersion(osRelease = kernelRelease()): number {
   const [a = 0, b = 0, c = 0] = osRelease.split(/[.-]/).slice(0, 3).map((p) => Number.parseInt(p, 10) || 0);
   return (a << 16) + (b << 8) + Math.min(c, 255);
 }

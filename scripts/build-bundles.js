@@ -3,11 +3,13 @@
 // esbuild bundles, so starting the library or the CLI resolves, reads and compiles one file
 // instead of ~140 (the start-up measurements are in docs/startup.md).
 //
-//   dist/index.js                 the library (`require('struct-ops')`): one line requiring
-//   dist/bundle/index.js          the library bundle, from lib/index.ts
+//   dist/index.js                 the library (`require('struct-ops')`): lib/loader, which
+//   dist/bundle/index.js          loads the library bundle (from lib/index.ts)
 //   dist/cli/main.js              the CLI entry: argument dispatch and the command table
 //   dist/cli/command-<name>.js    one bundle per command with its own copy of the CLI's
-//                                 runCli, loaded only when it runs (see lib/cli/main.ts)
+//                                 runCli, loaded only when it runs (see lib/cli/main.ts),
+//                                 through lib/loader
+//   X.js.v8cache                  V8's code for each bundle (scripts/build-code-cache.js)
 //
 // Files beside the package (the native addon, the demo object) are found from the package
 // root (lib/package-root.ts), wherever a bundle sits. tsc's other outputs stay: the .d.ts
@@ -47,16 +49,35 @@ const lazyCommands = {
     build.onResolve({ filter: /^\.\/[a-z-]+$/ }, (args) => {
       const name = args.path.slice(2);
       if (args.importer === join(commandDir, 'table.ts') && commands.includes(name)) {
-        return { path: `./command-${name}.js`, external: true };
+        return { path: name, namespace: 'command-bundle' };
       }
       return undefined;
     });
+    // The command's bundle sits beside the entry; lib/loader loads it with its code cache.
+    build.onLoad({ filter: /.*/, namespace: 'command-bundle' }, (args) => ({
+      contents: `const { requireBundle } = require(${JSON.stringify(join(ROOT, 'lib', 'loader'))});\n` +
+        `module.exports = requireBundle(require('node:path').join(__dirname, ${JSON.stringify(`command-${args.path}.js`)}));\n`,
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
   },
 };
 
 Promise.all([
-  build({ ...common, entryPoints: ['lib/index.ts'], outfile: join(OUT, 'bundle', 'index.js') }).then(() =>
-    writeFileSync(join(OUT, 'index.js'), "'use strict';\n// The library bundle (scripts/build-bundles.js).\nmodule.exports = require('./bundle/index.js');\n")),
+  build({ ...common, entryPoints: ['lib/index.ts'], outfile: join(OUT, 'bundle', 'index.js') }),
+  // dist/index.js: loads the library bundle through lib/loader (its code cache, when trusted).
+  build({
+    ...common,
+    stdin: {
+      contents: "// The library (scripts/build-bundles.js): dist/bundle/index.js, loaded by lib/loader.\n" +
+        "const { requireBundle } = require('./lib/loader');\n" +
+        "module.exports = requireBundle(require('node:path').join(__dirname, 'bundle', 'index.js'), module);\n",
+      resolveDir: ROOT,
+      sourcefile: 'index.js',
+      loader: 'js',
+    },
+    outfile: join(OUT, 'index.js'),
+  }),
   build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: join(OUT, 'cli', 'main.js'), plugins: [lazyCommands] }),
   // A command bundle: the command and the CLI's runCli, which lib/cli/main.ts calls.
   ...commands.map((name) =>
@@ -72,7 +93,10 @@ Promise.all([
       plugins: [lazyCommands],
     }),
   ),
-]).catch((err) => {
+])
+  // The V8 code caches of the bundles just written (scripts/build-code-cache.js).
+  .then(() => require('./build-code-cache').buildCodeCaches(OUT))
+  .catch((err) => {
   process.stderr.write(`build-bundles: ${err.message}\n`);
   process.exit(1);
 });

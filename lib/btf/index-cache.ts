@@ -6,7 +6,7 @@
  *
  * Trust: the directory is used only when every directory on its path is writable by the
  * running user alone (root: root alone), checked on fds opened without following symlinks
- * (trusted-dir.ts); the file is opened relative to that fd, without following a symlink,
+ * (lib/trust); the file is opened relative to that fd, without following a symlink,
  * and must be a regular file of a trusted owner that nobody else may write. Unprivileged
  * processes read a root-built index (0644 in a 0755 directory) but never write one there.
  * Anything else is ignored and nothing is written. Even a trusted file is only a hint:
@@ -22,7 +22,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from './crc32';
-import { effectiveUid, openTrustedDir, trustedEntry, type TrustedDir } from './trusted-dir';
+import { effectiveUid, openTrustedDir, trustedEntry, type TrustedDir } from '../trust';
 import { VmlinuxIndex, type IndexKey } from './vmlinux-index';
 
 /** Where the cache lives unless `STRUCT_OPS_BTF_CACHE` says otherwise. */

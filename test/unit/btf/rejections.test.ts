@@ -11,7 +11,7 @@ import { parseBtfExt } from '../../../lib/btf/ext';
 import { cachePath, type IndexCacheOptions } from '../../../lib/btf/index-cache';
 import { parseVmlinux } from '../../../lib/btf/kernel';
 import type { LazyRange } from '../../../lib/btf/progressive';
-import { openTrustedDir } from '../../../lib/btf/trusted-dir';
+import { openTrustedDir } from '../../../lib/trust';
 import { recordWords } from '../../../lib/btf/type-table';
 import { info, rawBtf, strtab } from './raw';
 import { synthetic } from './synthetic';

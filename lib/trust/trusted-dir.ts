@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
  * Opens a cache directory only when nobody but the running user (or root) can change what
  * it holds, or what its path leads to. Every component from `/` down is opened with

@@ -78,17 +78,23 @@ export class BpfMap implements ResourceMap {
     this.#autocreate = value;
   }
 
-  /** @internal Bytes written at key 0 after creation: the object's copy, else the spec's. */
+  /**
+   * @internal Bytes load() writes at key 0 after creation (global data: the section's bytes
+   * with setGlobals() edits). A copy: writing to it changes neither this object nor its spec
+   * (which other objects share); edit with `obj.setGlobals()`.
+   */
   get initialData(): Buffer | undefined {
-    return this.#data ?? this.spec.initialData;
+    const data = this.#data ?? this.spec.initialData;
+    return data === undefined ? undefined : Buffer.from(data);
   }
 
   /**
-   * @internal ARENA: the `__arena` globals load() copies to the arena's end: the object's
-   * copy (setGlobals), else the section's bytes.
+   * @internal ARENA: the `__arena` globals load() copies to the arena's end (the object's
+   * copy with setGlobals() edits, else the section's bytes). A copy, as initialData.
    */
   get arenaGlobalsData(): Buffer | undefined {
-    return this.#arenaGlobals ?? this.spec.arenaGlobals?.initialData;
+    const data = this.#arenaGlobals ?? this.spec.arenaGlobals?.initialData;
+    return data === undefined ? undefined : Buffer.from(data);
   }
 
   /**
@@ -106,8 +112,8 @@ export class BpfMap implements ResourceMap {
    */
   editableData(size = this.valueSize): Buffer {
     if (this.#editsClosed) throw new BpfError(`map ${this.name}: its initial value cannot change after load()`, { code: 'EBUSY', map: this.name });
-    const current = this.initialData ?? Buffer.alloc(0);
     if (this.#data === undefined || size !== this.#data.length) {
+      const current = this.#data ?? this.spec.initialData ?? Buffer.alloc(0);
       const copy = Buffer.alloc(size);
       current.copy(copy, 0, 0, Math.min(size, current.length));
       this.#data = copy;

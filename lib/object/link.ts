@@ -46,12 +46,12 @@ export interface UpdateOptions {
  *   pinned map) a process 'exit' hook does it too. SIGKILL (or any signal the process
  *   does not handle) runs no hook, so such a legacy registration survives a crash.
  *
+ * `M`: the type of {@link map} (StructOpsMap for the links `attach()` returns).
+ *
  * @example
  * const link = await obj.structOps.get('mycc')!.attach();
  * link.pin('/sys/fs/bpf/mycc');   // link maps: survive this process
  * link.close();                   // drop this fd; the pin keeps it registered
- *
- * `M`: the type of {@link map} (StructOpsMap for the links `attach()` returns).
  */
 export class BpfLink<M extends RegistrableMap = RegistrableMap> {
   #map: M | undefined;

@@ -17,13 +17,13 @@ export type { AttachOptions, MapKey, DecodedValue, ObjectSpec, LoadObjectSpecOpt
 export { loadKernelBtf, Btf, BtfKind } from './btf';
 export type { BtfType } from './btf';
 export { RingBufferReader, RingBatch, UserRingBuffer, MappedMemory, sumCounters, openPidfd } from './maps';
-export type { MapResource, MapInput, RingBufferOptions } from './maps';
+export type { MapResource, ResourceMap, MapInput, RingBufferOptions } from './maps';
 export { BpfError, isBpfError } from './errors';
 export type { BpfErrorContext } from './errors';
 export { setCongestionControl, getCongestionControl } from './net';
 export { demoObjectPath } from './demo-object';
 export { openPinnedLink, openLinkById, ensureBpffsDir, isBpffs, unpin, BPFFS_ROOT } from './object';
-export type { UpdateOptions } from './object';
+export type { UpdateOptions, RegistrableMap } from './object';
 export type { ShadowField, StructOpsValue, TypedMap } from './struct-ops';
 export { probeStructOpsLink, structOpsLinkUnsupported, STRUCT_OPS_LINK_HINT, STRUCT_OPS_LINK_MIN_KERNEL } from './features';
 export { probeArena, ARENA_HINT, ARENA_MIN_KERNEL } from './features';

@@ -32,6 +32,13 @@ export interface BtfParseOptions {
    * check everything now, which suits small object BTF)
    */
   lazy?: boolean;
+  /**
+   * Hand out frozen types: each type (its members, enumerators, parameters and DATASEC
+   * entries too) is frozen when first decoded, so a write throws a TypeError instead of
+   * changing the type for everyone who shares this Btf. An ObjectSpec's BTF is parsed so.
+   * @defaultValue false
+   */
+  freezeTypes?: boolean;
 }
 
 /** @internal The sections of a blob that are read on demand (see {@link Btf.parsePartial}). */
@@ -83,6 +90,7 @@ export class Btf {
   private flavored: readonly string[] | undefined;
 
   private readonly regions: LazyRegions | undefined;
+  private readonly freezeTypes: boolean;
 
   private constructor(input: Buffer, opts: BtfParseOptions, regions?: LazyRegions | IndexedRegions) {
     this.name = opts.name ?? 'btf';
@@ -93,6 +101,7 @@ export class Btf {
     const data = regions ? input : alignTypes(input, hdr.typeStart);
     this.data = data;
     this.regions = regions;
+    this.freezeTypes = opts.freezeTypes === true;
     // Split BTF ids start after the base's last id, so the base has to be complete.
     opts.base?.completeAsBase();
     const base = opts.base?.ctx.strings;
@@ -239,7 +248,11 @@ export class Btf {
       if (hit) return hit;
       const table = this.table;
       if (i >= table.count) table.ensure(i + 1);
-      if (i < table.count) return (this.cache[i] = decodeType(this.ctx, id, table.byteOffset(i)));
+      if (i < table.count) {
+        const t = decodeType(this.ctx, id, table.byteOffset(i));
+        // Frozen once, when decoded: every later lookup hands out the same frozen object.
+        return (this.cache[i] = this.freezeTypes ? freezeType(t) : t);
+      }
     }
     if (id === 0) return VOID_TYPE;
     if (this.base && Number.isInteger(id) && id > 0 && id < this.startId) return this.base.typeById(id);
@@ -436,4 +449,14 @@ function alignTypes(data: Buffer, typeStart: number): Buffer {
   const copy = Buffer.allocUnsafeSlow(data.length + pad);
   data.copy(copy, pad);
   return copy.subarray(pad);
+}
+
+/** Freezes a decoded type and the records in its arrays (they are plain data, one level deep). */
+function freezeType(t: BtfType): BtfType {
+  const list = 'members' in t ? t.members : 'values' in t ? t.values : 'params' in t ? t.params : 'vars' in t ? t.vars : undefined;
+  if (list !== undefined) {
+    for (const record of list) Object.freeze(record);
+    Object.freeze(list);
+  }
+  return Object.freeze(t);
 }

@@ -5,7 +5,8 @@
  * writers and mmapped views (arena, mmapable arrays) are opened from a map and close with it.
  */
 export { BpfMap } from './map';
-export type { MapKey, MapResource } from './map';
+export type { MapKey } from './map';
+export type { MapResource, ResourceMap } from './resource';
 export { RingBufferReader, RingBatch } from './ringbuf';
 export type { RingBufferOptions } from './ringbuf';
 export { UserRingBuffer } from './user-ringbuf';

@@ -18,16 +18,14 @@ import { decodeTyped, encodeTyped, sumCounters, type MapInput } from './codec';
 import type { MapSpec } from './spec';
 import { MappedMemory } from './mapped';
 import { isPerCpuType, perCpuStride } from './percpu';
+import type { MapResource, ResourceMap } from './resource';
 import { RingBufferReader, type RingBufferOptions } from './ringbuf';
 import { UserRingBuffer } from './user-ringbuf';
 
+export type { MapResource };
+
 /** A key as given by callers: a Buffer of keySize bytes, a number for 4/8-byte keys, or a value of the BTF key type. */
 export type MapKey = Buffer | number | bigint | DecodedValue;
-
-/** Something that closes with its map (ring buffer readers, mmapped views). */
-export interface MapResource {
-  close(): void;
-}
 
 const ENOENT = 2;
 
@@ -35,7 +33,7 @@ const ENOENT = 2;
  * A map of an object (BTF-defined, global data, `.kconfig`, or struct_ops). After load it
  * owns the kernel map fd; every element operation is one bpf() syscall.
  */
-export class BpfMap {
+export class BpfMap implements ResourceMap {
   readonly spec: MapSpec;
   /** The object's BTF: key/value types of typed access. */
   readonly btf: Btf | undefined;
@@ -49,7 +47,7 @@ export class BpfMap {
   /** ARENA: the object's copy of the `__arena` globals, once edited (not the value size: arenas have none). */
   #arenaGlobals: Buffer | undefined;
   /** ARENA: the mapping mmap() returns (the last one, once closed: a new one reuses its address). */
-  #arena: MappedMemory | undefined;
+  #arena: MappedMemory<BpfMap> | undefined;
 
   /** @internal */
   constructor(spec: MapSpec, autocreate = true, btf?: Btf) {
@@ -80,17 +78,23 @@ export class BpfMap {
     this.#autocreate = value;
   }
 
-  /** @internal Bytes written at key 0 after creation: the object's copy, else the spec's. */
+  /**
+   * @internal Bytes load() writes at key 0 after creation (global data: the section's bytes
+   * with setGlobals() edits). A copy: writing to it changes neither this object nor its spec
+   * (which other objects share); edit with `obj.setGlobals()`.
+   */
   get initialData(): Buffer | undefined {
-    return this.#data ?? this.spec.initialData;
+    const data = this.#data ?? this.spec.initialData;
+    return data === undefined ? undefined : Buffer.from(data);
   }
 
   /**
-   * @internal ARENA: the `__arena` globals load() copies to the arena's end: the object's
-   * copy (setGlobals), else the section's bytes.
+   * @internal ARENA: the `__arena` globals load() copies to the arena's end (the object's
+   * copy with setGlobals() edits, else the section's bytes). A copy, as initialData.
    */
   get arenaGlobalsData(): Buffer | undefined {
-    return this.#arenaGlobals ?? this.spec.arenaGlobals?.initialData;
+    const data = this.#arenaGlobals ?? this.spec.arenaGlobals?.initialData;
+    return data === undefined ? undefined : Buffer.from(data);
   }
 
   /**
@@ -108,8 +112,8 @@ export class BpfMap {
    */
   editableData(size = this.valueSize): Buffer {
     if (this.#editsClosed) throw new BpfError(`map ${this.name}: its initial value cannot change after load()`, { code: 'EBUSY', map: this.name });
-    const current = this.initialData ?? Buffer.alloc(0);
     if (this.#data === undefined || size !== this.#data.length) {
+      const current = this.#data ?? this.spec.initialData ?? Buffer.alloc(0);
       const copy = Buffer.alloc(size);
       current.copy(copy, 0, 0, Math.min(size, current.length));
       this.#data = copy;
@@ -429,13 +433,13 @@ export class BpfMap {
    * @example
    * for await (const ev of obj.maps.get('events')!.ringBuffer({ type: 'struct event' })) console.log(ev);
    */
-  ringBuffer<T = Buffer | DecodedValue>(options: RingBufferOptions = {}): RingBufferReader<T> {
-    return new RingBufferReader<T>(this, options);
+  ringBuffer<T = Buffer | DecodedValue>(options: RingBufferOptions = {}): RingBufferReader<T, BpfMap> {
+    return new RingBufferReader<T, BpfMap>(this, options);
   }
 
   /** USER_RINGBUF: a writer of records that programs drain with bpf_user_ringbuf_drain(). Closed with the map. */
-  userRingBuffer(): UserRingBuffer {
-    return new UserRingBuffer(this);
+  userRingBuffer(): UserRingBuffer<BpfMap> {
+    return new UserRingBuffer<BpfMap>(this);
   }
 
   /**
@@ -444,9 +448,9 @@ export class BpfMap {
    * its address): every call returns the open one (load() maps an object's arena), and
    * after its close() a new one at the same address.
    */
-  mmap(): MappedMemory {
-    if (this.spec.type !== BpfMapType.ARENA) return new MappedMemory(this);
-    if (this.#arena === undefined || this.#arena.closed) this.#arena = new MappedMemory(this, this.#arena?.address);
+  mmap(): MappedMemory<BpfMap> {
+    if (this.spec.type !== BpfMapType.ARENA) return new MappedMemory<BpfMap>(this);
+    if (this.#arena === undefined || this.#arena.closed) this.#arena = new MappedMemory<BpfMap>(this, this.#arena?.address);
     return this.#arena;
   }
 

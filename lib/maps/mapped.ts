@@ -10,11 +10,11 @@
  */
 import { BpfError } from '../errors';
 import { BPF_F_MMAPABLE, BpfMapType, callRingAddon } from '../sys';
-import type { BpfMap, MapResource } from './map';
+import type { MapResource, ResourceMap } from './resource';
 
-/** Shared memory of one map; closes with its map. */
-export class MappedMemory implements MapResource {
-  readonly map: BpfMap;
+/** Shared memory of one map; closes with its map. `M`: the map's type (BpfMap from `map.mmap()`). */
+export class MappedMemory<M extends ResourceMap = ResourceMap> implements MapResource {
+  readonly map: M;
   readonly buffer: ArrayBuffer;
   /** The whole region as bytes (empty after close). */
   readonly bytes: Buffer;
@@ -34,7 +34,7 @@ export class MappedMemory implements MapResource {
    * @internal Use {@link BpfMap.mmap}. `arenaAddress`: where an earlier mapping of this
    * arena was (a new one must be at the same address).
    */
-  constructor(map: BpfMap, arenaAddress = 0n) {
+  constructor(map: M, arenaAddress = 0n) {
     const { type, maxEntries } = map;
     const layout = map.layout;
     let length: number;

@@ -18,7 +18,7 @@ import { BpfError } from '../errors';
 import { BtfKind, type DecodedValue } from '../btf';
 import { BpfMapType, callRingAddon, ringAddon, type NativeRingReader } from '../sys';
 import { decodeTyped } from './codec';
-import type { BpfMap, MapResource } from './map';
+import type { MapResource, ResourceMap } from './resource';
 
 /** Options of {@link BpfMap.ringBuffer}. */
 export interface RingBufferOptions {
@@ -86,10 +86,11 @@ export class RingBatch {
 /**
  * Reads records of one ring buffer map. `for await (const r of reader)` yields them in the
  * order the programs submitted them; `break`, `return()` or `close()` end it and release
- * the mapping. Closing the map (or its object) closes the reader too.
+ * the mapping. Closing the map (or its object) closes the reader too. `T`: the record type;
+ * `M`: the map's type (BpfMap from `map.ringBuffer()`).
  */
-export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterableIterator<T>, MapResource {
-  readonly map: BpfMap;
+export class RingBufferReader<T = Buffer | DecodedValue, M extends ResourceMap = ResourceMap> implements AsyncIterableIterator<T>, MapResource {
+  readonly map: M;
   #reader: NativeRingReader | undefined;
   #typeId: number;
   #batchBytes: number;
@@ -104,7 +105,7 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
   #inBatch = false;
 
   /** @internal Use {@link BpfMap.ringBuffer}. */
-  constructor(map: BpfMap, options: RingBufferOptions = {}) {
+  constructor(map: M, options: RingBufferOptions = {}) {
     if (map.type !== BpfMapType.RINGBUF) {
       throw new BpfError(`map ${map.name} is ${map.typeName}, not RINGBUF`, { code: 'EINVAL', map: map.name });
     }
@@ -355,7 +356,7 @@ export class RingBufferReader<T = Buffer | DecodedValue> implements AsyncIterabl
   }
 }
 
-function resolveRecordType(map: BpfMap, type: string | number | undefined): number {
+function resolveRecordType(map: ResourceMap, type: string | number | undefined): number {
   if (type === undefined) return 0;
   const btf = map.btf;
   if (!btf) throw new BpfError(`map ${map.name}: no object BTF to decode records with`, { code: 'EINVAL', map: map.name });

@@ -7,18 +7,18 @@
 import { BpfError } from '../errors';
 import { BpfMapType, callRingAddon, type NativeRingWriter } from '../sys';
 import { encodeTyped, type MapInput } from './codec';
-import type { BpfMap, MapResource } from './map';
+import type { MapResource, ResourceMap } from './resource';
 
 const ENOSPC = 28;
 const E2BIG = 7;
 
-/** Writes records into one user ring buffer map; closes with its map. */
-export class UserRingBuffer implements MapResource {
-  readonly map: BpfMap;
+/** Writes records into one user ring buffer map; closes with its map. `M`: the map's type (BpfMap from `map.userRingBuffer()`). */
+export class UserRingBuffer<M extends ResourceMap = ResourceMap> implements MapResource {
+  readonly map: M;
   #writer: NativeRingWriter | undefined;
 
   /** @internal Use {@link BpfMap.userRingBuffer}. */
-  constructor(map: BpfMap) {
+  constructor(map: M) {
     if (map.type !== BpfMapType.USER_RINGBUF) {
       throw new BpfError(`map ${map.name} is ${map.typeName}, not USER_RINGBUF`, { code: 'EINVAL', map: map.name });
     }

@@ -7,6 +7,7 @@ export type { MapKey } from './map';
 export { StructOpsMap } from './struct-ops-map';
 export { BpfLink } from './link';
 export type { AttachOptions } from './link';
+export type { RegistrableMap } from './registrable-map';
 export { loadObjectSpec, objectNameOf } from './open';
 export type { LoadObjectSpecOptions } from './open';
 export { decodeValue } from '../btf';

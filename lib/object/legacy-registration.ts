@@ -12,7 +12,7 @@
  */
 import { BpfError } from '../errors';
 import { BpfMapType, Fd, mapDeleteElem, mapGetFdById, mapGetInfo, KEY_ZERO } from '../sys';
-import type { StructOpsMap } from './struct-ops-map';
+import type { RegistrableMap } from './registrable-map';
 
 
 /** Live registrations the exit hook must end. */
@@ -56,12 +56,12 @@ function onExit(): void {
 
 /** @internal One legacy map registration (state INUSE after BPF_MAP_UPDATE_ELEM). */
 export class LegacyRegistration {
-  readonly map: StructOpsMap;
+  readonly map: RegistrableMap;
   /** Kernel map id, kept so the registration can be ended after the object is closed. */
   readonly mapId: number;
   readonly persist: boolean;
 
-  constructor(map: StructOpsMap, persist: boolean) {
+  constructor(map: RegistrableMap, persist: boolean) {
     this.map = map;
     this.mapId = map.id;
     this.persist = persist;

@@ -3,13 +3,13 @@
 import { BtfComposite, BtfKind } from '../btf';
 import { BpfError } from '../errors';
 import { familyRules, refusalHint } from '../families';
-import type { StructOpsMap } from './struct-ops-map';
+import type { RegistrableMap } from './registrable-map';
 
 /**
  * The `name` member of a loaded struct_ops map's kernel value (the algorithm name for
  * tcp_congestion_ops), or undefined when the kernel struct has no char-array `name`.
  */
-export function structOpsName(map: StructOpsMap): string | undefined {
+export function structOpsName(map: RegistrableMap): string | undefined {
   const plan = map.plan;
   if (!plan) return undefined;
   const { btf, typeId, dataOffset } = plan.kernel;
@@ -29,7 +29,7 @@ export type RegistrationStep = 'attach' | 'update';
  * Adds the map name and a hint for the common registration failures to a BpfError
  * (other errors pass through unchanged). Returns the same error.
  */
-export function withRegistrationHint(err: unknown, map: StructOpsMap, step: RegistrationStep): unknown {
+export function withRegistrationHint(err: unknown, map: RegistrableMap, step: RegistrationStep): unknown {
   if (!(err instanceof BpfError)) return err;
   const e = err as { map?: string; hint?: string; message: string };
   e.map ??= map.name;

@@ -8,7 +8,7 @@ import {
 import { LegacyRegistration } from './legacy-registration';
 import { withRegistrationHint } from './link-hints';
 import { pinObject } from '../pin';
-import type { StructOpsMap } from './struct-ops-map';
+import type { RegistrableMap } from './registrable-map';
 
 /** Options of {@link StructOpsMap.attach}. */
 export interface AttachOptions {
@@ -29,7 +29,7 @@ export interface UpdateOptions {
    * of a link opened from a pin). Otherwise the update fails with EPERM (ENOENT when no map
    * has that id any more) and the link is unchanged.
    */
-  expected?: StructOpsMap | Fd | number;
+  expected?: RegistrableMap | Fd | number;
 }
 
 
@@ -46,25 +46,27 @@ export interface UpdateOptions {
  *   pinned map) a process 'exit' hook does it too. SIGKILL (or any signal the process
  *   does not handle) runs no hook, so such a legacy registration survives a crash.
  *
+ * `M`: the type of {@link map} (StructOpsMap for the links `attach()` returns).
+ *
  * @example
  * const link = await obj.structOps.get('mycc')!.attach();
  * link.pin('/sys/fs/bpf/mycc');   // link maps: survive this process
  * link.close();                   // drop this fd; the pin keeps it registered
  */
-export class BpfLink {
-  #map: StructOpsMap | undefined;
+export class BpfLink<M extends RegistrableMap = RegistrableMap> {
+  #map: M | undefined;
   #fd: Fd | undefined;
   #legacy: LegacyRegistration | undefined;
   #closed = false;
 
-  private constructor(map: StructOpsMap | undefined, fd: Fd | undefined, legacy: LegacyRegistration | undefined) {
+  private constructor(map: M | undefined, fd: Fd | undefined, legacy: LegacyRegistration | undefined) {
     this.#map = map;
     this.#fd = fd;
     this.#legacy = legacy;
   }
 
   /** @internal Registers `map` (see StructOpsMap.attach). */
-  static attach(map: StructOpsMap, options: AttachOptions): BpfLink {
+  static attach<M extends RegistrableMap>(map: M, options: AttachOptions): BpfLink<M> {
     if (map.isLink && options.persist) {
       throw new BpfError(`struct_ops ${map.name}: a link-based registration cannot persist by itself`, {
         code: 'EINVAL', map: map.name,
@@ -75,7 +77,7 @@ export class BpfLink {
       setValue(map);
       if (!map.isLink) {
         try {
-          return new BpfLink(map, undefined, new LegacyRegistration(map, options.persist === true));
+          return new BpfLink<M>(map, undefined, new LegacyRegistration(map, options.persist === true));
         } catch (err) {
           // Registered, but its handle could not be made (e.g. ENOMEM reading the map id):
           // undo it, so a failed attach() never leaves a registration behind.
@@ -88,7 +90,7 @@ export class BpfLink {
         }
       }
       const fd = linkCreate({ mapFd: map.fd, attachType: BpfAttachType.STRUCT_OPS });
-      return new BpfLink(map, fd, undefined);
+      return new BpfLink<M>(map, fd, undefined);
     } catch (err) {
       throw withRegistrationHint(err, map, 'attach');
     }
@@ -117,7 +119,7 @@ export class BpfLink {
    * The struct_ops map of this process behind the registration. Undefined for a link opened
    * from a pin or by id (its map belongs to another process: see `info().structOpsMapId`).
    */
-  get map(): StructOpsMap | undefined {
+  get map(): M | undefined {
     return this.#map;
   }
 
@@ -165,7 +167,7 @@ export class BpfLink {
    * @throws {BpfError} EINVAL (different struct or algorithm name, or a legacy map);
    *   EPERM when `expected` is not the current map; EOPNOTSUPP on a legacy registration.
    */
-  update(map: StructOpsMap, options: UpdateOptions = {}): void {
+  update(map: M, options: UpdateOptions = {}): void {
     if (!this.isLink) {
       throw new BpfError(`struct_ops ${this.#map?.name} is registered without a link; only links can be updated`, {
         code: 'EOPNOTSUPP', map: this.#map?.name, hint: 'put the variable in SEC(".struct_ops.link")',
@@ -262,7 +264,7 @@ export class BpfLink {
  * @throws {BpfError} ENOENT when no map has that id (the link's old map was freed: it was
  *   updated or detached meanwhile)
  */
-function openExpectedMap(id: number, map: StructOpsMap): Fd {
+function openExpectedMap(id: number, map: RegistrableMap): Fd {
   try {
     return mapGetFdById(id);
   } catch (err) {
@@ -273,7 +275,7 @@ function openExpectedMap(id: number, map: StructOpsMap): Fd {
   }
 }
 
-function setValue(map: StructOpsMap): void {
+function setValue(map: RegistrableMap): void {
   try {
     mapUpdateElem(map.fd, KEY_ZERO, map.kernelValue, 0);
   } catch (err) {

@@ -108,7 +108,10 @@ export interface ObjectSpec {
   /** Object name (file base name up to the first '.'), used for data map names. */
   readonly name: string;
   readonly path?: string;
-  /** The object's BTF with the open phase's fix-ups (DATASEC sizes, VAR offsets) in its bytes. */
+  /**
+   * The object's BTF with the open phase's fix-ups (DATASEC sizes, VAR offsets) in its bytes.
+   * The types it hands out are frozen (every object of the spec shares them).
+   */
   readonly btf: Btf;
   readonly btfExt?: BtfExt;
   readonly license: string;

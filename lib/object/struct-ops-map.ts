@@ -7,6 +7,7 @@ import { createShadowValue, shadowLayout, type StructOpsValue } from '../shadow'
 import { BpfLink, AttachOptions } from './link';
 import { BpfMap } from './map';
 import type { BpfProgram } from './program';
+import type { RegistrableMap } from './registrable-map';
 import type { MapSpec, StructOpsSpec } from './spec';
 
 /** @internal The object a StructOpsMap belongs to, as its shadow value needs it (BpfObject). */
@@ -15,7 +16,7 @@ export interface StructOpsOwner {
   readonly programs: ReadonlyMap<string, BpfProgram>;
   readonly structOps: ReadonlyMap<string, StructOpsMap>;
   /** Keeps a registration this map made, so it lives (and ends) with the object. */
-  adopt?(link: BpfLink): void;
+  adopt?(link: BpfLink<StructOpsMap>): void;
 }
 
 /**
@@ -24,7 +25,7 @@ export interface StructOpsOwner {
  * `value` edits it before load; `attach()` registers it with the kernel subsystem (e.g. a
  * TCP congestion control). `V` is the shadow value's type (see `struct-ops gen types`).
  */
-export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<BpfProgram>> extends BpfMap {
+export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<BpfProgram>> extends BpfMap implements RegistrableMap {
   readonly structOps: StructOpsSpec;
   #programs: Map<string, BpfProgram>;
   #plan: StructOpsPlan | undefined;
@@ -133,8 +134,8 @@ export class StructOpsMap<V extends StructOpsValue<BpfProgram> = StructOpsValue<
    * const link = await obj.structOps.get('mycc')!.attach();
    * link.close();
    */
-  async attach(options: AttachOptions = {}): Promise<BpfLink> {
-    const link = BpfLink.attach(this, options);
+  async attach(options: AttachOptions = {}): Promise<BpfLink<StructOpsMap>> {
+    const link = BpfLink.attach<StructOpsMap>(this, options);
     this.#owner.adopt?.(link);
     return link;
   }

@@ -99,20 +99,22 @@ export function loadObjectSpec(data: Buffer, path = 'buffer', options: LoadObjec
 function reencodeFixedBtf(parsed: Btf): Btf {
   const patch = new BtfPatch(parsed);
   for (const id of parsed.idsOfKinds([BtfKind.DATASEC, BtfKind.VAR])) patch.encodeAgain(id);
-  return Btf.parse(patch.encode(), { name: parsed.name });
+  // Its types are the spec's: frozen, so an edit cannot reach every object of the spec.
+  return Btf.parse(patch.encode(), { name: parsed.name, freezeTypes: true });
 }
 
 /**
  * Freezes the spec's records and arrays (and makes its Maps refuse changes), so an edit
  * meant for one object that reaches the shared spec fails at once (a TypeError in strict
  * code) instead of leaking into every other object of the spec. Buffers cannot be frozen:
- * objects copy them before editing. Btf/BtfExt are parsed readers, left as they are.
+ * objects copy them before editing. The Btf is a reader: its types freeze as they are
+ * decoded (`freezeTypes`); the BtfExt's records are frozen here like the rest.
  */
 function freezeSpec(spec: ObjectSpec): ObjectSpec {
   const seen = new Set<object>();
   const freeze = (value: unknown): void => {
     if (value === null || typeof value !== 'object' || seen.has(value)) return;
-    if (Buffer.isBuffer(value) || value instanceof Btf || value === spec.btfExt) return;
+    if (Buffer.isBuffer(value) || value instanceof Btf) return;
     seen.add(value);
     if (value instanceof Map) {
       for (const [k, v] of value) { freeze(k); freeze(v); }

@@ -63,10 +63,13 @@ const lazyCommands = {
   },
 };
 
-Promise.all([
-  build({ ...common, entryPoints: ['lib/index.ts'], outfile: join(OUT, 'bundle', 'index.js') }),
-  // dist/index.js: loads the library bundle through lib/loader (its code cache, when trusted).
-  build({
+// dist/index.js: loads the library bundle through lib/loader (its code cache, when trusted).
+// `import { openObject } from 'struct-ops'` needs the export names where Node's CommonJS
+// lexer can see them without running the file: the `0 && (module.exports = {...})` form
+// esbuild itself emits, listing what the bundle exports.
+function libraryEntry() {
+  const names = Object.keys(require(join(OUT, 'bundle', 'index.js')));
+  return build({
     ...common,
     stdin: {
       contents: "// The library (scripts/build-bundles.js): dist/bundle/index.js, loaded by lib/loader.\n" +
@@ -77,7 +80,12 @@ Promise.all([
       loader: 'js',
     },
     outfile: join(OUT, 'index.js'),
-  }),
+    footer: { js: `// Annotate the CommonJS export names for ESM import in Node:\n0 && (module.exports = { ${names.join(', ')} });\n` },
+  });
+}
+
+Promise.all([
+  build({ ...common, entryPoints: ['lib/index.ts'], outfile: join(OUT, 'bundle', 'index.js') }).then(libraryEntry),
   build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: join(OUT, 'cli', 'main.js'), plugins: [lazyCommands] }),
   // A command bundle: the command and the CLI's runCli, which lib/cli/main.ts calls.
   ...commands.map((name) =>

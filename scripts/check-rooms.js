@@ -27,10 +27,15 @@ function listTs(dir) {
 }
 
 /**
- * Rooms above the public API that the CLI may enter (through their index.ts): they are
- * built on lib/index.ts themselves (ARCHITECTURE.md, "Rooms").
+ * Rooms besides the public API that the CLI may enter (through their index.ts): the demo
+ * is built on lib/index.ts itself, the loader on nothing but Node (ARCHITECTURE.md, "Rooms").
  */
-const CLI_ROOMS = [path.join('lib', 'demo', 'index.ts')];
+const CLI_ROOMS = [
+  path.join('lib', 'demo', 'index.ts'),
+  // How the package's own bundles are loaded (with their code cache): the CLI entry loads
+  // each command's bundle through it. It knows nothing of BPF.
+  path.join('lib', 'loader', 'index.ts'),
+];
 
 // import ... from '...'; export ... from '...'; import '...'; import('...'); require('...')
 const SPECIFIER = /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;

@@ -426,7 +426,9 @@ std::string ErrnoName(int err) {
 Napi::Value MakeSysError(Napi::Env env, int err, uint32_t cmd, const char* syscall,
                          const std::string& detail, bool preflight) {
   std::string text = err == 524 ? "Operation not supported" : std::strerror(err);
-  std::string message = std::string(syscall) + "(" + std::to_string(cmd) + "): " + text;
+  // bpf() is named with its command number; other syscalls have no command to show.
+  const bool isBpf = std::strcmp(syscall, "bpf") == 0;
+  std::string message = std::string(syscall) + (isBpf ? "(" + std::to_string(cmd) + ")" : "") + ": " + text;
   if (!detail.empty()) message += " (" + detail + ")";
   Napi::Object obj = Napi::Error::New(env, message).Value();
   // Set returns Nothing only when a JS exception is already pending.

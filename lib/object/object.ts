@@ -356,7 +356,27 @@ export async function openObject(source: string | Buffer | ObjectSpec, options: 
     path = source;
     data = readObjectFile(source);
   }
-  return new BpfObject(loadObjectSpec(data, path));
+  return new BpfObject(specFor(data, path));
+}
+
+/** The last few specs parsed, by name: a spec is frozen, so the same bytes can share one. */
+const recentSpecs = new Map<string, { data: Buffer; spec: ObjectSpec }>();
+const RECENT_SPECS = 8;
+
+/**
+ * The spec of `data`: the one parsed before when these are the very bytes parsed last
+ * under this name (compared in full, so an edited file is parsed again), else a new parse.
+ * An object opened ten times in a process parses it once, as `openObject(spec)` would.
+ */
+function specFor(data: Buffer, name: string): ObjectSpec {
+  const hit = recentSpecs.get(name);
+  if (hit !== undefined && hit.data.equals(data)) return hit.spec;
+  const spec = loadObjectSpec(data, name);
+  recentSpecs.delete(name);
+  if (recentSpecs.size >= RECENT_SPECS) recentSpecs.delete(recentSpecs.keys().next().value as string);
+  // A private copy: the caller's Buffer may change after open returns.
+  recentSpecs.set(name, { data: Buffer.from(data), spec });
+  return spec;
 }
 
 /** A spec objects may share: only loadObjectSpec's (frozen) ones, which no object can change. */

@@ -174,8 +174,9 @@ case "$MODE" in
   *) echo "usage: fault-sweep.sh [register|update|unregister|unregister-name|unregister-id|unregister-pin]" >&2; exit 2 ;;
 esac
 MODE_FN=${MODE//-/_}
-mode_cleanup() { "${MODE_FN}_cleanup"; rm -f "$run_stderr"; }
+mode_cleanup() { "${MODE_FN}_cleanup"; rm -f "$run_stderr" "$run_trace"; }
 run_stderr=$(mktemp)
+run_trace=$(mktemp)
 command -v strace >/dev/null || { echo "fault-sweep: strace missing"; echo "fault-sweep: 0 passed, 1 failed"; exit 1; }
 # --pin-dir mounts a bpffs at /sys/fs/bpf when there is none (as bpftool does); one this
 # sweep mounted goes again at exit, once only bpf_preload's entries are left in it.
@@ -188,20 +189,29 @@ restore_bpffs() {
 trap 'mode_cleanup; restore_bpffs' EXIT
 
 "${MODE_FN}_setup"
-calls=$(strace -f -qq -e trace=bpf -o /dev/stdout "${CLI[@]}" 2>/dev/null | grep -c 'bpf(')
+clean_trace=$(strace -f -qq -e trace=bpf -o /dev/stdout "${CLI[@]}" 2>/dev/null | grep 'bpf(')
+calls=$(grep -c 'bpf(' <<<"$clean_trace")
 "${MODE_FN}_clean_run_ok" || give_up "the clean $MODE run did not do its change"
 "${MODE_FN}_after"
 echo "fault-sweep: a clean $MODE makes $calls bpf() calls"
 passed=0; failed=0
-printf '%-4s %-5s %-14s %-8s %s\n' N exit state verdict message
+# The "ended" column (unregister modes): whether this run's own trace shows the call that
+# ends a registration (a map delete or link detach) returning 0. Taken per run, not from
+# the clean run's position: the walks before it (every map id, every bpffs entry) grow and
+# shrink with whatever else the kernel holds at that moment, such as maps still being freed.
+printf '%-4s %-5s %-5s %-14s %-8s %s\n' N exit ended state verdict message
 for n in $(seq 1 $((calls + 1))); do
   "${MODE_FN}_before"
-  strace -f -qq -o /dev/null -e trace=bpf -e inject=bpf:error=ENOMEM:when=$n "${CLI[@]}" >/dev/null 2>"$run_stderr"
+  strace -f -qq -o "$run_trace" -e trace=bpf -e inject=bpf:error=ENOMEM:when=$n "${CLI[@]}" >/dev/null 2>"$run_stderr"
   rc=$?
+  ended=-
+  if [[ "$MODE" == unregister-* ]]; then
+    ended=no; grep -qE 'bpf\(BPF_(MAP_DELETE_ELEM|LINK_DETACH),.*\) = 0$' "$run_trace" && ended=yes
+  fi
   for _ in $(seq 1 50); do "${MODE_FN}_settled" $rc && break; sleep 0.1; done
   state=$("${MODE_FN}_state")
   if "${MODE_FN}_agrees" $rc "$state"; then verdict=agree; passed=$((passed + 1)); else verdict=DISAGREE; failed=$((failed + 1)); fi
-  printf '%-4s %-5s %-14s %-8s %s\n' "$n" "$rc" "$state" "$verdict" "$(grep -m1 -E 'warning|struct-ops' "$run_stderr" | cut -c1-150)"
+  printf '%-4s %-5s %-5s %-14s %-8s %s\n' "$n" "$rc" "$ended" "$state" "$verdict" "$(grep -m1 -E 'warning|struct-ops' "$run_stderr" | cut -c1-150)"
   "${MODE_FN}_after"
 done
 echo "fault-sweep: $passed passed, $failed failed"

@@ -96,6 +96,22 @@ describeKernel('struct-ops register', () => {
     expect(ours().map((s) => s.name).sort()).toEqual(['swap_b', 'swap_other']);
   });
 
+  test('an optional map (SEC("?.struct_ops.link")) is registered when --map names it, and only then', () => {
+    const s16 = (): string[] => structOpsShow().filter((m) => m.name.startsWith('s16_')).map((m) => m.name);
+    const dir = pinDir();
+    const none = cli(['register', fixture('s16_run_optional'), '--pin-dir', dir]);
+    expect({ code: none.code, stdout: none.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(none.stderr).toMatch(/^struct-ops register: every struct_ops map of .*s16_run_optional\.bpf\.o is optional \(SEC\("\?\.struct_ops\.\.\."\)\); name the ones to use with --map\nhint: available maps: s16_optional \(\?\.struct_ops\.link\)\n$/);
+    expect(s16()).toEqual([]);
+    const named = cli(['register', fixture('s16_run_optional'), '--map', 's16_optional', '--pin-dir', dir]);
+    expect(named.code).toBe(0);
+    expect(named.stdout).toMatch(/^Registered tcp_congestion_ops s16_optional map id \d+ link id \d+ pinned at .*\/s16_optional\n$/);
+    expect(named.stderr).toBe('');
+    expect(s16()).toEqual(['s16_optional']);
+    expect(cli(['unregister', '--pin', join(dir, 's16_optional')]).code).toBe(0);
+    expect(s16()).toEqual([]);
+  });
+
   test('name taken: EEXIST with a hint, exit 1', () => {
     expect(cli(['register', fixture('swap_a'), '--map', 'swap_legacy']).code).toBe(0);
     const r = cli(['register', fixture('swap_a'), '--map', 'swap_legacy']);

@@ -44,7 +44,7 @@ function plainValues(lines: string[], group: string, name: string): number[] {
 describeKernel('struct-ops run', () => {
   afterEach(async () => {
     await killStarted();
-    unregisterLeftovers(['s15_']);
+    unregisterLeftovers(['s15_', 's16_']);
     expect(await eventually(() => ours().length === 0)).toBe(true);
   });
 
@@ -214,5 +214,37 @@ describeKernel('struct-ops run', () => {
     expect(help.stdout).toMatch(/Exit status: 0 --seconds elapsed; 1 .*\n.*2 usage error; 3 the registration ended/);
     expect(cli(['run', OBJ, '--seconds', '1e3']).code).toBe(2);
     expect(ours()).toEqual([]);
+  });
+
+  // Each rule of run's input (lib/cli/commands/run.ts, lib/cli/run/{edits,events,select}.ts)
+  // once: the exit status, the message naming what and why, and nothing registered.
+  test.each([
+    ['no object file', ['run'], 2, /^struct-ops run: expected one object file/],
+    ['two object files', ['run', OBJ, OBJ], 2, /^struct-ops run: expected one object file/],
+    ['--set without =', ['run', OBJ, '--set', 's15_run_link.name'], 1, /^struct-ops run: --set "s15_run_link\.name": expected NAME=VALUE/],
+    ['--set without MAP.', ['run', OBJ, '--set', 'name=x'], 1, /^struct-ops run: --set "name=x": expected MAP\.MEMBER=VALUE\nhint: e\.g\. --set mycc\.name=mycc2/],
+    ['--set MAP. with no member', ['run', OBJ, '--set', 's15_run_link.=x'], 1, /expected MAP\.MEMBER=VALUE/],
+    ['--set on a map the object lacks', ['run', OBJ, '--set', 's15_nosuch.name=x'], 1, /^struct-ops run: --set s15_nosuch\.name: no struct_ops map named s15_nosuch/],
+    ['--rodata of an unknown variable', ['run', OBJ, '--rodata', 's15_nosuch=1'], 1, /^struct-ops run: --rodata s15_nosuch: no variable s15_nosuch in \.rodata/],
+    ['--rodata on an object without .rodata', ['run', fixture('reno'), '--rodata', 'x=1'], 1, /^struct-ops run: --rodata x: reno has no \.rodata section/],
+    ['--events with an empty map', ['run', OBJ, '--events', ':struct_event'], 1, /^struct-ops run: --events ":struct_event": expected MAP or MAP:TYPE/],
+    ['--events with an empty type', ['run', OBJ, '--events', 's15_events:'], 1, /expected MAP or MAP:TYPE/],
+    ['--events of an unknown map', ['run', OBJ, '--events', 's15_nosuch'], 1, /^struct-ops run: --events s15_nosuch: no map named s15_nosuch/],
+    ['--map of an unknown map', ['run', OBJ, '--map', 's15_nosuch'], 1, /^struct-ops run: no struct_ops map named s15_nosuch in .*run_cc\.bpf\.o\nhint: available maps: s15_run_link/],
+    ['an object without struct_ops', ['run', fixture('s11_bench')], 1, /^struct-ops run: no struct_ops found in .*s11_bench\.bpf\.o/],
+    ['only optional struct_ops maps, none named', ['run', fixture('s16_run_optional')], 1, /^struct-ops run: every struct_ops map of .*s16_run_optional\.bpf\.o is optional .*; name the ones to use with --map\nhint: available maps: s16_optional/],
+  ])('%s', (_what, args, code, message) => {
+    const r = cli([...(args as string[]), '--seconds', '1']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code, stderr: expect.stringMatching(message as RegExp) });
+    expect(ours()).toEqual([]);
+    expect(availableCongestionControls()).not.toContain('s16_optional');
+  });
+
+  test('the optional map runs when --map names it', async () => {
+    const run = startCli(['run', fixture('s16_run_optional'), '--map', 's16_optional', '--seconds', '1']);
+    await run.waitForLine((l) => /^registered s16_optional /.test(l), 'registration line');
+    expect(availableCongestionControls()).toContain('s16_optional');
+    expect((await run.exited).code).toBe(0);
+    expect(availableCongestionControls()).not.toContain('s16_optional');
   });
 });

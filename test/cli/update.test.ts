@@ -84,6 +84,9 @@ describeKernel('struct-ops update', () => {
     expect(missing.stderr).toMatch(/nothing is pinned at .*nope/);
     expect(cli(['update', fixture('swap_b')]).code).toBe(2);
     expect(cli(['update', '--pin', pin]).code).toBe(2);
+    const twoMaps = cli(['update', '--pin', pin, fixture('swap_b'), '--map', 'swap_b', '--map', 'swap_other']);
+    expect(twoMaps.code).toBe(2);
+    expect(twoMaps.stderr).toMatch(/^struct-ops update: --map given more than once/);
 
     const pinned = openPinnedLink(pin); // detached through the library: the pin stays
     pinned.detach();

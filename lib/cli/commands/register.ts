@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { existsSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BpfError, BpfObject, ensureBpffsDir, openObject, openPinnedLink, StructOpsMap, structOpsName } from '../../index';
+import { describeMap, selectMaps } from '../select-maps';
+import { BpfError, ensureBpffsDir, openObject, openPinnedLink, StructOpsMap, structOpsName } from '../../index';
 import { flag, flagValues, ParsedArgs, UsageError } from '../args';
 import { Command, CommandIo, EXIT_FAIL, EXIT_OK } from '../command';
 
@@ -13,32 +14,6 @@ interface Registered {
   map_id: number;
   link_id?: number;
   pinned?: string;
-}
-
-/**
- * The struct_ops maps named by `--map` (all auto-created ones when none).
- * @throws {BpfError} ENOENT when the object has no struct_ops or lacks a named map.
- */
-export function selectMaps(obj: BpfObject, file: string, names: string[]): StructOpsMap[] {
-  const all = [...obj.structOps.values()];
-  if (all.length === 0) {
-    throw new BpfError(`no struct_ops found in ${file}`, {
-      code: 'ENOENT', hint: 'a struct_ops object defines variables in SEC(".struct_ops") or SEC(".struct_ops.link")',
-    });
-  }
-  if (names.length === 0) return all.filter((m) => m.structOps.autocreate);
-  const unknown = names.filter((n) => !obj.structOps.has(n));
-  if (unknown.length > 0) {
-    throw new BpfError(`no struct_ops map named ${unknown.join(', ')} in ${file}`, {
-      code: 'ENOENT', hint: `available maps: ${all.map(describeMap).join(', ')}`,
-    });
-  }
-  return [...new Set(names)].map((n) => obj.structOps.get(n)!);
-}
-
-/** `cubic_link (.struct_ops.link)`. */
-export function describeMap(map: StructOpsMap): string {
-  return `${map.name} (${map.structOps.section})`;
 }
 
 async function register(args: ParsedArgs, io: CommandIo): Promise<number> {

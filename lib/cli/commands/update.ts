@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { resolve } from 'node:path';
 import { BpfError, BpfLink, BpfObject, openObject, openPinnedLink, StructOpsMap } from '../../index';
-import { flag, flagValues, ParsedArgs, UsageError } from '../args';
+import { flag, ParsedArgs, UsageError } from '../args';
 import { Command, CommandIo, EXIT_OK } from '../command';
-import { describeMap, selectMaps } from './register';
+import { describeMap, selectMaps } from '../select-maps';
 
 async function update(args: ParsedArgs, io: CommandIo): Promise<number> {
   const pinArg = flag(args, 'pin');
@@ -22,7 +22,7 @@ async function update(args: ParsedArgs, io: CommandIo): Promise<number> {
       });
     }
     obj = await openObject(file);
-    const map = pickLinkMap(obj, file, flagValues(args, 'map'));
+    const map = pickLinkMap(obj, file, flag(args, 'map'));
     await obj.load();
     for (const w of obj.warnings) io.warn(w);
     // Everything the report needs is read before the swap: once the link points at the new
@@ -41,8 +41,9 @@ async function update(args: ParsedArgs, io: CommandIo): Promise<number> {
 }
 
 /** The one `.struct_ops.link` map to switch to: --map NAME, or the object's only link map. */
-function pickLinkMap(obj: BpfObject, file: string, names: string[]): StructOpsMap {
-  if (names.length > 1) throw new UsageError('give at most one --map (a link points at one map)');
+function pickLinkMap(obj: BpfObject, file: string, name: string | undefined): StructOpsMap {
+  // --map is a single-value flag: parseArgs refuses a second one (a link points at one map).
+  const names = name === undefined ? [] : [name];
   const candidates = selectMaps(obj, file, names).filter((m) => m.isLink);
   if (candidates.length === 1) return candidates[0];
   if (candidates.length === 0) {

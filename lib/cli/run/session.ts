@@ -12,7 +12,7 @@ import { applyRodata, applySet } from './edits';
 import { EventStreams, type EventSpec } from './events';
 import { findExitRecord, readExitRecord, type ExitRecordPlace } from './exit-info';
 import { checkHeld, Held, release } from './held';
-import { selectRunMaps } from './select';
+import { selectMaps } from '../select-maps';
 import { signalStatus, StopRequests } from './stop';
 
 /** Exit statuses of `run` (see its --help). */
@@ -47,7 +47,7 @@ export async function runSession(o: SessionOptions): Promise<EndReport | undefin
   const held: Held[] = [];
   let streams: EventStreams | undefined;
   try {
-    const maps = selectRunMaps(obj, o.file, o.maps);
+    const maps = selectMaps(obj, o.file, o.maps);
     for (const s of o.sets) applySet(obj, s);
     for (const r of o.rodata) applyRodata(obj, r);
     await obj.load();

@@ -26,7 +26,7 @@ export { openPinnedLink, openLinkById, ensureBpffsDir, isBpffs, unpin, BPFFS_ROO
 export type { UpdateOptions, RegistrableMap } from './object';
 export type { ShadowField, StructOpsValue, TypedMap } from './struct-ops';
 export { probeStructOpsLink, structOpsLinkUnsupported, STRUCT_OPS_LINK_HINT, STRUCT_OPS_LINK_MIN_KERNEL } from './features';
-export { probeArena, ARENA_HINT, ARENA_MIN_KERNEL } from './features';
+export { probeArena, ARENA_HINT, ARENA_MIN_KERNEL, ARENA_REFUSED_HINT } from './features';
 export { listStructOps, dumpStructOps, listStructOpsTypes, inspectObject } from './introspect';
 export type { StructOpsInfo, StructOpsState, StructOpsDump, StructOpsMemberDump, StructOpsProgramMember, StructOpsDataMember, ProgramRef, StructOpsTypeInfo, StructOpsTypeMember, InspectReport, InspectIssue, InspectedStructOps, InspectedMember, InspectedProgram, InspectedKsym } from './introspect';
 export { KernelBtfs } from './object';

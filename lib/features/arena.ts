@@ -6,7 +6,7 @@
  * run arena code (bpf_jit_supports_arena) with EOPNOTSUPP.
  */
 import { BpfError, isBpfError } from '../errors';
-import { BPF_F_MMAPABLE, BpfMapType, kernelRelease, mapCreate } from '../sys';
+import { BPF_F_MMAPABLE, BpfMapType, CAP_BPF, CAP_SYS_ADMIN, hasEffectiveCapabilities, kernelRelease, mapCreate } from '../sys';
 import { cachedProbe, type FeatureProbe } from './probe';
 
 /** First kernel release with BPF arenas. */
@@ -43,18 +43,36 @@ export function arenaUnsupported(map: string, object?: string): BpfError {
   });
 }
 
+/** The hint of {@link arenaRefused}. */
+export const ARENA_REFUSED_HINT = 'no capability is missing: a security policy of this machine refuses arenas (an LSM ' +
+  'such as SELinux or AppArmor, or a BPF LSM program on bpf_map_create); ask its administrator, or use an object without __arena data';
+
+/**
+ * The error for an ARENA map that a privileged process may not create: EPERM although it
+ * holds CAP_BPF and CAP_SYS_ADMIN, all the kernel's own checks ask for.
+ */
+export function arenaRefused(map: string, object?: string): BpfError {
+  return new BpfError(`map ${map}: the kernel refused to create a BPF arena (EPERM) although this process has CAP_BPF and CAP_SYS_ADMIN`, {
+    code: 'EPERM', map, object, hint: ARENA_REFUSED_HINT,
+  });
+}
+
 /**
  * Load-time gate for an ARENA map: throws {@link arenaUnsupported} when the probe says the
- * kernel has no arenas. When the probe cannot tell, the load goes on and reports the
- * kernel's own error.
+ * kernel has no arenas, {@link arenaRefused} when a privileged probe got EPERM. When the
+ * probe cannot tell otherwise (EPERM without the capabilities), the load goes on and
+ * reports the kernel's own error, whose hint asks for privileges.
  *
- * @throws {BpfError} EOPNOTSUPP on kernels without arenas
+ * @throws {BpfError} EOPNOTSUPP on kernels without arenas; EPERM when a policy refuses them
  */
 export function requireArena(map: string, object?: string): void {
   let supported: boolean;
   try {
     supported = probeArena();
-  } catch {
+  } catch (err) {
+    if (isBpfError(err) && err.code === 'EPERM' && hasEffectiveCapabilities(CAP_BPF, CAP_SYS_ADMIN) === true) {
+      throw arenaRefused(map, object);
+    }
     return;
   }
   if (!supported) throw arenaUnsupported(map, object);

@@ -20,4 +20,4 @@ export { BTF_PROBE_BLOBS, loaderBtfFeatures, probeBtfFeatures, resetBtfFeaturePr
 export { probeKernelFeatures, probeStructOpsLinkDetach, probeStructOpsLinkUpdate } from './kernel';
 export type { KernelFeatures } from './kernel';
 export { decideAssocStructOps, probeAssocStructOps } from './assoc-struct-ops';
-export { ARENA_HINT, ARENA_MIN_KERNEL, arenaUnsupported, decideArena, probeArena, requireArena } from './arena';
+export { ARENA_HINT, ARENA_MIN_KERNEL, ARENA_REFUSED_HINT, arenaRefused, arenaUnsupported, decideArena, probeArena, requireArena } from './arena';

@@ -17,3 +17,24 @@ export function kernelRelease(): string {
 export function errnoTable(): Readonly<Record<string, number>> {
   return (require('node:os') as typeof import('node:os')).constants.errno;
 }
+
+/** Capability numbers of include/uapi/linux/capability.h that error hints check for. */
+export const CAP_SYS_ADMIN = 21;
+export const CAP_BPF = 39;
+
+/**
+ * Whether this process has every one of `caps` in its effective set (CapEff of
+ * /proc/self/status), or undefined when that cannot be read.
+ */
+export function hasEffectiveCapabilities(...caps: number[]): boolean | undefined {
+  let status: string;
+  try {
+    status = (require('node:fs') as typeof import('node:fs')).readFileSync('/proc/self/status', 'latin1');
+  } catch {
+    return undefined;
+  }
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (hex === undefined) return undefined;
+  const eff = BigInt(`0x${hex}`);
+  return caps.every((c) => ((eff >> BigInt(c)) & 1n) === 1n);
+}

@@ -3,11 +3,12 @@
  * the `__arena` globals to its last page; a syscall program run by BPF_PROG_TEST_RUN writes
  * globals and a page from bpf_arena_alloc_pages, which Node sees in the mapping, and reads
  * a value Node wrote there; bpftool agrees on the map; close unmaps it and releases every fd.
- * On a kernel without arenas (6.1) the load is refused with EOPNOTSUPP and the arena hint.
+ * On a kernel without arenas (6.1) the load is refused with EOPNOTSUPP and the arena hint;
+ * on one whose policy refuses arenas to root, with EPERM and the policy hint.
  */
 import { readFileSync } from 'node:fs';
-import { ARENA_HINT, BpfError, BpfObject, openObject, probeArena } from '../../lib';
-import { BPF_F_MMAPABLE, BpfMapType } from '../../lib/sys';
+import { ARENA_HINT, ARENA_REFUSED_HINT, BpfError, BpfObject, openObject, probeArena } from '../../lib';
+import { BPF_F_MMAPABLE, BpfMapType, mapCreate } from '../../lib/sys';
 import { ARENA_FIXTURE, ARENA_GLOBALS_SIZE, ARENA_PAGES, ARENA_VARS, patchArenaDef } from '../helpers/arena';
 import { bpftoolJson } from '../helpers/bpftool';
 import { describeKernel, kernelAvailable, openFdCount } from '../helpers/kernel';
@@ -21,26 +22,61 @@ function arenaMappings(): number {
   return readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.startsWith(`${start}-`) && l.includes('bpf')).length;
 }
 
-const arenas = kernelAvailable && probeArena();
+/**
+ * 'yes', 'no' (the kernel has none: EOPNOTSUPP/EINVAL) or 'refused': EPERM although this root
+ * process holds CAP_BPF and CAP_SYS_ADMIN (a security policy; seen on a Linux 6.18 VM whose
+ * CapEff lacks only CAP_SYS_RESOURCE), read from /proc/self/status here, not by the library.
+ */
+function arenaState(): 'yes' | 'no' | 'refused' {
+  try {
+    return probeArena() ? 'yes' : 'no';
+  } catch (err) {
+    const eff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))![1]}`);
+    const privileged = ((eff >> 39n) & 1n) === 1n && ((eff >> 21n) & 1n) === 1n;
+    if (err instanceof BpfError && err.code === 'EPERM' && privileged) return 'refused';
+    throw err;
+  }
+}
+
+const arenas = kernelAvailable ? arenaState() : 'no';
+
+/** One open+load of the arena fixture: the error it fails with (undefined when it loads). */
+async function loadAttempt(): Promise<unknown> {
+  const obj = await openObject(ARENA_FIXTURE);
+  try {
+    return await obj.load().then(() => undefined, (e: unknown) => e);
+  } finally {
+    obj.close();
+  }
+}
 
 describeKernel('BPF arena (s11arena fixture)', () => {
-  if (!arenas) {
+  if (arenas === 'refused') {
+    test('a kernel that refuses arenas to a privileged process: EPERM naming the map, with the policy hint, no fd left', async () => {
+      const err = await loadAttempt();
+      expect(err).toBeInstanceOf(BpfError);
+      expect(err).toMatchObject({
+        code: 'EPERM', map: 'arena_pages', hint: ARENA_REFUSED_HINT,
+        message: 'map arena_pages: the kernel refused to create a BPF arena (EPERM) although this process has CAP_BPF and CAP_SYS_ADMIN',
+      });
+      const fds = openFdCount();
+      expect(await loadAttempt()).toMatchObject({ code: 'EPERM', map: 'arena_pages' });
+      expect(openFdCount()).toBeLessThanOrEqual(fds);
+      // The refusal is the kernel's: the same ARENA map made by hand gets EPERM too.
+      expect(() => mapCreate({ mapType: BpfMapType.ARENA, keySize: 0, valueSize: 0, maxEntries: 1, mapFlags: BPF_F_MMAPABLE }))
+        .toThrow(expect.objectContaining({ code: 'EPERM' }));
+    });
+    return;
+  }
+  if (arenas === 'no') {
     test('a kernel without arenas refuses the ARENA map with EOPNOTSUPP and the hint', async () => {
-      const attempt = async (): Promise<unknown> => {
-        const obj = await openObject(ARENA_FIXTURE);
-        try {
-          return await obj.load().then(() => undefined, (e: unknown) => e);
-        } finally {
-          obj.close();
-        }
-      };
-      const err = await attempt();
+      const err = await loadAttempt();
       expect(err).toBeInstanceOf(BpfError);
       expect(err).toMatchObject({ code: 'EOPNOTSUPP', map: 'arena_pages', hint: ARENA_HINT });
       // The first attempt may open what a process keeps once (the kernel BTF reader, probe
       // results); a second one leaves nothing more open.
       const fds = openFdCount();
-      expect(await attempt()).toMatchObject({ code: 'EOPNOTSUPP', map: 'arena_pages' });
+      expect(await loadAttempt()).toMatchObject({ code: 'EOPNOTSUPP', map: 'arena_pages' });
       expect(openFdCount()).toBeLessThanOrEqual(fds);
     });
     return;

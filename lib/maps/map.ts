@@ -165,9 +165,20 @@ export class BpfMap implements ResourceMap {
     return isPerCpuType(this.spec.type);
   }
 
+  /** Why there is no fd: load() not run yet, the map left out of it, or closed since. */
+  #notLoadedHint(): string {
+    if (this.#fd?.closed) return 'the map was closed (obj.close() or map.close())';
+    if (!this.#editsClosed) return 'call obj.load() first';
+    return this.#autocreate
+      ? 'load() did not create it'
+      : 'load() left it out: autocreate is false (an optional SEC("?...") section, or set so); set map.autocreate = true before load()';
+  }
+
   /** The map fd. @throws {BpfError} EBADF when the map is not created. */
   get fd(): Fd {
-    if (!this.#fd || this.#fd.closed) throw new BpfError(`map ${this.name} is not loaded`, { code: 'EBADF', map: this.name });
+    if (!this.#fd || this.#fd.closed) {
+      throw new BpfError(`map ${this.name} is not loaded`, { code: 'EBADF', map: this.name, hint: this.#notLoadedHint() });
+    }
     return this.#fd;
   }
 

@@ -103,6 +103,10 @@ export interface ExternSpec {
  * Everything `openObject` learns from the file. Frozen when open returns (records, arrays
  * and Maps refuse changes; Buffers are never written): a blueprint that any number of
  * objects can be opened from (`openObject(spec)`), each keeping its edits to itself.
+ * Its Buffers (instructions, initial data, BTF) are views into the spec's own copy of the
+ * file, never the caller's. JavaScript cannot freeze a Buffer, so they are read-only by
+ * contract: writing into one would change every object opened from the spec, and the spec
+ * `openObject` reuses for the same bytes. Edit through the object (`setGlobals`, shadow values).
  */
 export interface ObjectSpec {
   /** Object name (file base name up to the first '.'), used for data map names. */

@@ -45,6 +45,30 @@ describeKernel('rules of map access (s11_maps fixture)', () => {
   afterAll(() => obj?.close());
   const map = (name: string): BpfMap => obj.maps.get(name)!;
 
+  test('a map left out of load() has no fd (EBADF), and the hint says why: autocreate false', () => {
+    const left = [...obj.structOps.values()][0];
+    const e = catchBpf(() => left.fd);
+    expect(e.code).toBe('EBADF');
+    expect(e.message).toBe(`map ${left.name} is not loaded`);
+    expect(e.hint).toMatch(/^load\(\) left it out: autocreate is false .*set map\.autocreate = true before load\(\)$/);
+  });
+
+  test('a map closed after load has no fd either, and the hint says it was closed', async () => {
+    const other = await openObject(fixture('s11_maps'));
+    try {
+      for (const s of other.structOps.values()) s.autocreate = false;
+      await other.load();
+      const hash = other.maps.get('s11_flows')!;
+      expect(hash.fd.raw).toBeGreaterThan(0);
+      other.close();
+      const e = catchBpf(() => hash.fd);
+      expect(e.code).toBe('EBADF');
+      expect(e.hint).toBe('the map was closed (obj.close() or map.close())');
+    } finally {
+      other.close();
+    }
+  });
+
   describe('errnos of element calls', () => {
     test('lookup of a ring buffer: the kernel has no element lookup there', () => {
       expectSyscallError(catchBpf(() => map('s11_events').lookup(0)), 's11_events', 'lookup', 'BPF_MAP_LOOKUP_ELEM', ['ENOTSUPP', 'EOPNOTSUPP', 'EINVAL']);
@@ -77,6 +101,23 @@ describeKernel('rules of map access (s11_maps fixture)', () => {
     test('iterating the keys of a queue is EINVAL: a queue has no keys', () => {
       expectSyscallError(catchBpf(() => [...map('s11_queue').keys()]), 's11_queue', 'iterate', 'BPF_MAP_GET_NEXT_KEY', ['EINVAL']);
     });
+  });
+
+  test('a ring buffer reader asked to decode records of a map without object BTF: EINVAL, and no reader', () => {
+    // A RINGBUF made by hand (as an inner map or one found by id would be) has no object BTF.
+    const fd = mapCreate({ mapType: BpfMapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, mapName: 'rt3_ring' });
+    const ring = new BpfMap({ ...map('s11_events').spec, name: 'rt3_ring', kernelName: 'rt3_ring' }, true);
+    ring.setLoaded(fd);
+    try {
+      const e = catchBpf(() => ring.ringBuffer({ type: 's11_event' }));
+      expect(e.code).toBe('EINVAL');
+      expect(e.message).toBe('map rt3_ring: no object BTF to decode records with');
+      const raw = ring.ringBuffer();
+      expect(raw.consume(() => undefined)).toBe(0);
+      raw.close();
+    } finally {
+      ring.close();
+    }
   });
 
   describe('errnos of batch calls', () => {

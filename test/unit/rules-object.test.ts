@@ -94,6 +94,7 @@ describe('before load', () => {
     const fd = catchBpf(() => map.fd);
     expect(fd.code).toBe('EBADF');
     expect(fd.message).toBe('map .data.s10a_words is not loaded');
+    expect(fd.hint).toBe('call obj.load() first');
     const pc = catchBpf(() => map.getPerCpu(0));
     expect(pc.code).toBe('EINVAL');
     expect(pc.message).toBe('map .data.s10a_words (ARRAY) is not per-CPU');
@@ -220,7 +221,8 @@ describe('buildKconfigValue (the .kconfig value load() writes)', () => {
 describe('requireArena (the load-time gate of ARENA maps)', () => {
   type Arena = typeof import('../../lib/features/arena');
   /** lib/features/arena.ts afresh, its probe's map create answering `code` (a kernel without arenas: EINVAL). */
-  function arenaWithCreateError(code: string): Arena {
+  /** lib/features/arena with mapCreate failing with `code`; `caps`: what hasEffectiveCapabilities answers. */
+  function arenaWithCreateError(code: string, caps: boolean | undefined = false): Arena {
     let mod: Arena | undefined;
     jest.isolateModules(() => {
       const actual = jest.requireActual('../../lib/sys') as typeof import('../../lib/sys');
@@ -228,6 +230,7 @@ describe('requireArena (the load-time gate of ARENA maps)', () => {
       jest.doMock('../../lib/sys', () => ({
         ...actual,
         mapCreate: () => { throw new FreshBpfError(`BPF_MAP_CREATE: ${code}`, { code, command: 'BPF_MAP_CREATE' }); },
+        hasEffectiveCapabilities: () => caps,
       }));
       mod = require('../../lib/features/arena') as Arena;
     });
@@ -248,8 +251,22 @@ describe('requireArena (the load-time gate of ARENA maps)', () => {
     expect(thrown!).toMatchObject({ map: 'rt3_arena', object: 'rt3.bpf.o', hint: ARENA_HINT });
   });
 
-  test('when the probe cannot tell (EPERM), the gate lets the load go on', () => {
-    const { requireArena } = arenaWithCreateError('EPERM');
-    expect(() => requireArena('rt3_arena')).not.toThrow();
+  test('when the probe cannot tell (EPERM without CAP_BPF and CAP_SYS_ADMIN, or unknown), the gate lets the load go on', () => {
+    expect(() => arenaWithCreateError('EPERM', false).requireArena('rt3_arena')).not.toThrow();
+    expect(() => arenaWithCreateError('EPERM', undefined).requireArena('rt3_arena')).not.toThrow();
+  });
+
+  test('EPERM although the process has both capabilities: a policy refuses arenas (arenaRefused)', () => {
+    const { requireArena, ARENA_REFUSED_HINT } = arenaWithCreateError('EPERM', true);
+    let thrown: { code?: string; message: string; hint?: string; map?: string; object?: string } | undefined;
+    try {
+      requireArena('rt3_arena', 'rt3.bpf.o');
+    } catch (e) {
+      thrown = e as typeof thrown;
+    }
+    expect(thrown).toMatchObject({
+      code: 'EPERM', map: 'rt3_arena', object: 'rt3.bpf.o', hint: ARENA_REFUSED_HINT,
+      message: 'map rt3_arena: the kernel refused to create a BPF arena (EPERM) although this process has CAP_BPF and CAP_SYS_ADMIN',
+    });
   });
 });

@@ -20,6 +20,26 @@ import type { ObjectSpec } from '../spec';
 export function encodeObjectBtf(
   spec: ObjectSpec, features: BtfFeatures = ALL_BTF_FEATURES, resizes: readonly DataResize[] = [],
 ): Buffer {
+  // A frozen spec with no resized sections encodes to the same bytes for the same features:
+  // kept per spec, so a process loading one object again and again (openObject reuses the
+  // spec of the same bytes) encodes it once. Each caller gets its own copy.
+  const key = resizes.length === 0 && Object.isFrozen(spec) ? featuresKey(features) : undefined;
+  if (key !== undefined) {
+    const hit = encoded.get(spec);
+    if (hit !== undefined && hit.key === key) return Buffer.from(hit.btf);
+  }
+  const out = encodeFresh(spec, features, resizes);
+  if (key !== undefined) encoded.set(spec, { key, btf: Buffer.from(out) });
+  return out;
+}
+
+const encoded = new WeakMap<ObjectSpec, { key: string; btf: Buffer }>();
+
+function featuresKey(features: BtfFeatures): string {
+  return Object.keys(features).sort().map((k) => `${k}=${String(features[k as keyof BtfFeatures])}`).join(',');
+}
+
+function encodeFresh(spec: ObjectSpec, features: BtfFeatures, resizes: readonly DataResize[]): Buffer {
   const btf = spec.btf;
   const p = new BtfPatch(btf);
   let intId = 0;

@@ -57,7 +57,10 @@ export function loadObjectSpec(data: Buffer, path = 'buffer', options: LoadObjec
     }
   };
 
-  const elf = step('parse ELF', () => parseElf(data, path));
+  // The spec owns its bytes: instructions and section data are views into this copy, so a
+  // caller that reuses its Buffer after open changes no spec (nor an object made from one).
+  const own = Buffer.isBuffer(data) ? Buffer.from(data) : data;
+  const elf = step('parse ELF', () => parseElf(own, path));
   const btfSection = elf.section('.BTF');
   if (btfSection === undefined) {
     throw new BpfError(`${path}: no .BTF section`, {

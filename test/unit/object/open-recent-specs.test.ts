@@ -6,6 +6,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openObject } from '../../../lib';
+import { parseElf } from '../../../lib/elf';
+import { loadObjectSpec } from '../../../lib/object/open';
+import type { ObjectSpec } from '../../../lib/object/spec';
 import { fixture } from '../../helpers/fixtures';
 
 describe('openObject reuses the spec of unchanged bytes', () => {
@@ -61,3 +64,41 @@ describe('openObject reuses the spec of unchanged bytes', () => {
     expect((await openObject(bytes, { name: 'n0.bpf.o' })).spec).not.toBe(first);
   });
 });
+
+describe('a spec owns its bytes', () => {
+  /** Every Buffer a spec holds, as hex: instructions, map initial data, BTF. */
+  const bytesOf = (spec: ObjectSpec): string => JSON.stringify([
+    spec.functions.map((f) => f.insns.toString('hex')),
+    spec.maps.map((m) => m.initialData?.toString('hex') ?? null),
+    spec.btf.raw.toString('hex'),
+  ]);
+
+  test('loadObjectSpec(bytes): writing into the caller\'s Buffer afterwards changes nothing in the spec', () => {
+    const bytes = readFileSync(fixture('cubic'));
+    const spec = loadObjectSpec(bytes, 'cubic.bpf.o');
+    const before = bytesOf(spec);
+    bytes.fill(0x55);
+    expect(bytesOf(spec)).toBe(before);
+  });
+
+  test('openObject(bytes), the Buffer reused for other bytes, then the first bytes again: the reused spec is intact', async () => {
+    const original = readFileSync(fixture('reno'));
+    const reused = Buffer.from(original);
+    const a = await openObject(reused, { name: 'owned.bpf.o' });
+    const want = bytesOf(a.spec);
+    reused.fill(0x55);
+    expect(bytesOf(a.spec)).toBe(want);
+    const b = await openObject(original, { name: 'owned.bpf.o' });
+    expect(b.spec).toBe(a.spec);
+    expect(bytesOf(b.spec)).toBe(want);
+    expect(b.spec.functions.map((f) => f.insns.equals(parseElfFunctionBytes(original, f.section, f.insnOffset, f.insns.length)))).not.toContain(false);
+    a.close();
+    b.close();
+  });
+});
+
+/** The bytes of one function as the ELF file holds them (section data at the function's offset). */
+function parseElfFunctionBytes(file: Buffer, section: string, insnOffset: number, length: number): Buffer {
+  const data = parseElf(file, 'f').section(section)!.data;
+  return data.subarray(insnOffset * 8, insnOffset * 8 + length);
+}

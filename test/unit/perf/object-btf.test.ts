@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Btf, BtfBuilder, BtfKind, BtfPatch, type BtfComposite, BTF_FUNC_EXTERN, BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_SIGNED,
+  ALL_BTF_FEATURES, Btf, BtfBuilder, BtfKind, BtfPatch, type BtfComposite, BTF_FUNC_EXTERN, BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_SIGNED,
   BTF_VAR_GLOBAL_ALLOCATED,
 } from '../../../lib/btf';
 import { parseElf, STV_HIDDEN, STV_INTERNAL, type ElfFile } from '../../../lib/elf';
+import { planDataResize } from '../../../lib/object/data-resize';
 import { encodeObjectBtf } from '../../../lib/object/load/object-btf';
 import { loadObjectSpec } from '../../../lib/object/open';
 import type { ObjectSpec } from '../../../lib/object/spec';
@@ -115,5 +116,44 @@ describe('BtfPatch', () => {
     }
     expect(() => p.addString('a\0b')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => p.edit(0)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+});
+
+describe('encodeObjectBtf of one frozen spec, again (kept per spec)', () => {
+  const load = (name: string): ObjectSpec => loadObjectSpec(readFileSync(join(FIXTURES, `${name}.bpf.o`)), `${name}.bpf.o`);
+
+  it('gives the same bytes in a fresh Buffer each time: a caller writing into its copy changes no other', () => {
+    const spec = load('cubic');
+    expect(Object.isFrozen(spec)).toBe(true);
+    const first = encodeObjectBtf(spec);
+    const want = Buffer.from(first);
+    first.fill(0xff);
+    const second = encodeObjectBtf(spec);
+    expect(second).not.toBe(first);
+    expect(second.equals(want)).toBe(true);
+    second.fill(0xee);
+    expect(encodeObjectBtf(spec).equals(want)).toBe(true);
+  });
+
+  it('encodes again for other features: a sanitized encoding is not the full one, nor the other way round', () => {
+    const spec = load('cubic');
+    const old = { ...ALL_BTF_FEATURES, float: false, enum64: false, qmarkDatasec: false, datasec: false, func: false };
+    const full = encodeObjectBtf(spec);
+    const sanitized = encodeObjectBtf(spec, old);
+    expect(sanitized.equals(full)).toBe(false);
+    expect(sanitized.equals(encodeObjectBtf(load('cubic'), old))).toBe(true);
+    expect(encodeObjectBtf(spec).equals(full)).toBe(true);
+    expect(encodeObjectBtf(spec, old).equals(sanitized)).toBe(true);
+  });
+
+  it('encodes again when sections are resized: the resized DATASEC is in those bytes only', () => {
+    const spec = load('s10a_resize');
+    const plain = encodeObjectBtf(spec);
+    const resize = planDataResize(spec.btf, '.data.s10a_buf', 4 + 4096, 'o');
+    const resized = encodeObjectBtf(spec, ALL_BTF_FEATURES, [resize]);
+    const sec = (raw: Buffer) => [...Btf.parse(raw).types()].find((t) => t.kind === BtfKind.DATASEC && t.name === '.data.s10a_buf');
+    expect(sec(resized)).toMatchObject({ size: 4100 });
+    expect(sec(plain)).toMatchObject({ size: 20 });
+    expect(sec(encodeObjectBtf(spec))).toMatchObject({ size: 20 });
   });
 });

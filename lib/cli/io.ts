@@ -4,6 +4,7 @@
  * per-command writer that prints either text or one JSON document and reports failures
  * one way for every command.
  */
+import { writeSync } from 'node:fs';
 import { UsageError } from './args';
 import { CliIo, CommandIo, EXIT_FAIL, EXIT_USAGE } from './command';
 import { errorPrefix, failureText } from './errors';
@@ -16,17 +17,44 @@ import { toJson } from './format/json';
  * that changes the kernel is never cut off half way, so its status still tells what it did.
  */
 export function stdio(): CliIo {
-  return { out: lineWriter(process.stdout), err: lineWriter(process.stderr) };
+  return { out: fdLineWriter(1, () => process.stdout), err: fdLineWriter(2, () => process.stderr) };
 }
 
-function lineWriter(stream: NodeJS.WriteStream): (line: string) => void {
+/**
+ * Lines written to `fd` with write(2) itself: the first touch of `process.stdout` on a pipe
+ * builds a net.Socket and loads Node's stream modules, 3-8 ms of every command
+ * (docs/startup.md). A descriptor the parent made non-blocking can refuse a write with
+ * EAGAIN; the rest of that line and every later one then go through the stream, which
+ * waits for the reader. A closed descriptor (EBADF) drops the output as Node's own dummy
+ * stdout would.
+ */
+export function fdLineWriter(fd: number, stream: () => NodeJS.WritableStream, write: typeof writeSync = writeSync): (line: string) => void {
+  let closed = false;
+  let viaStream: ((bytes: Buffer) => void) | undefined;
+  return (line) => {
+    if (closed) return;
+    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    if (viaStream) return viaStream(bytes);
+    let done = 0;
+    try {
+      while (done < bytes.length) done += write(fd, bytes, done, bytes.length - done);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE' || code === 'EBADF') closed = true;
+      else if (code === 'EAGAIN') (viaStream = streamWriter(stream()))(bytes.subarray(done));
+      else throw err;
+    }
+  };
+}
+
+function streamWriter(stream: NodeJS.WritableStream): (bytes: Buffer) => void {
   let closed = false;
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') closed = true;
     else throw err;
   });
-  return (line) => {
-    if (!closed && !stream.destroyed) stream.write(`${line}\n`);
+  return (bytes) => {
+    if (!closed && !(stream as { destroyed?: boolean }).destroyed) stream.write(bytes);
   };
 }
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /**
- * Strict command-line parsing shared by every command: node:util's tokenizer, then our own
- * checks so a mistake is refused with a precise message (and a "did you mean") instead of
+ * Strict command-line parsing shared by every command: the tokens of ./tokenize (node:util's
+ * conventions), then our own checks so a mistake is refused with a precise message (and a "did you mean") instead of
  * being guessed at. Booleans take no value (`--json=false` is an error, never true), a value
  * option takes exactly one (`--map NAME` or `--map=NAME`), a single-valued option given
  * twice is refused, `--` ends options.
  */
-import { parseArgs as tokenize } from 'node:util';
 import { didYouMean } from './suggest';
+import { tokenize } from './tokenize';
 
 /** Parsed command line: positionals in order, and flags (repeatable ones as arrays). */
 export interface ParsedArgs {
@@ -47,16 +47,7 @@ export class UsageError extends Error {
  */
 export function parseArgs(argv: string[], accepted: FlagSpec[]): ParsedArgs {
   const specs = withGlobals(accepted);
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple: true }> = {};
-  for (const s of specs) {
-    options[s.name] = { type: s.value ? 'string' : 'boolean', multiple: true, ...(s.short ? { short: s.short } : {}) };
-  }
-  let tokens;
-  try {
-    ({ tokens } = tokenize({ args: argv, options, strict: false, allowPositionals: true, tokens: true }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const tokens = tokenize(argv, specs);
   const positionals: string[] = [];
   const flags = new Map<string, string[]>();
   for (const token of tokens) {

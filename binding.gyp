@@ -8,6 +8,7 @@
         'native/addon.cc',
         'native/async.cc',
         'native/commands.cc',
+        'native/crc32.cc',
         'native/errors.cc',
         'native/fd_kind.cc',
         'native/file_map.cc',

@@ -36,6 +36,8 @@ bool InitRingbuf(Napi::Env env, Napi::Object exports);
 bool InitMapped(Napi::Env env, Napi::Object exports);
 // native/file_map.cc: read-only file mappings copied out on demand (kernel BTF).
 bool InitFileMap(Napi::Env env, Napi::Object exports);
+// native/crc32.cc: zlib's CRC-32 without loading node:zlib.
+bool InitCrc32(Napi::Env env, Napi::Object exports);
 
 }  // namespace structops
 

@@ -21,7 +21,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { crc32 } from './crc32';
+import { crc32 } from '../sys';
 import { effectiveUid, openTrustedDir, trustedEntry, type TrustedDir } from '../trust';
 import { VmlinuxIndex, type IndexKey } from './vmlinux-index';
 

@@ -11,7 +11,7 @@
  * low `idBits` bits and the top bits of the name's hash above them), the NUL-separated
  * flavored strings padded to a word, and a CRC-32 of everything before it.
  */
-import { crc32 } from './crc32';
+import { crc32 } from '../sys';
 
 const MAGIC = 0x58494f53; // 'SOIX'
 /** Bumped whenever the layout or the hash changes. */

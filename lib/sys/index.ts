@@ -5,7 +5,7 @@
  * results and turns errno into BpfError. Knows union bpf_attr, nothing about objects.
  */
 export { Fd } from './fd';
-export { errnoTable, kernelRelease, LITTLE_ENDIAN } from './host';
+export { CAP_BPF, CAP_SYS_ADMIN, errnoTable, hasEffectiveCapabilities, kernelRelease, LITTLE_ENDIAN } from './host';
 export type { EncodedAttr, FdLike } from './attr';
 export {
   BPF_ANY,
@@ -62,6 +62,7 @@ export { getsockopt, setsockopt } from './sockopt';
 export { perfEventOpenTracepoint } from './perf-event-open';
 // Raw access for tests and diagnostics: the addon itself (bpf/bpfAsync/close).
 export { nativeAddon } from './native';
+export { crc32 } from './crc32';
 export { mapFileReadOnly } from './file-map';
 export type { FileMap, RecordBlocks, RecordSizeTables } from './file-map';
 export { pageSizeFromAuxv, systemPageSize } from './page-size';

@@ -174,3 +174,14 @@ describe('callRingAddon (ring buffer and mmap calls)', () => {
     expect(plain.message).toBe('ring: odd');
   });
 });
+
+describe('hasEffectiveCapabilities (CapEff of /proc/self/status)', () => {
+  test('agrees with the CapEff bits read here, bit by bit', () => {
+    const { hasEffectiveCapabilities, CAP_BPF, CAP_SYS_ADMIN } = require('../../lib/sys') as typeof import('../../lib/sys');
+    const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(require('node:fs').readFileSync('/proc/self/status', 'latin1'))![1];
+    const eff = BigInt(`0x${hex}`);
+    for (const cap of [0, 12, 21, 24, 38, 39, 40, 63]) expect(hasEffectiveCapabilities(cap)).toBe(((eff >> BigInt(cap)) & 1n) === 1n);
+    expect(hasEffectiveCapabilities(CAP_BPF, CAP_SYS_ADMIN)).toBe(((eff >> 39n) & 1n) === 1n && ((eff >> 21n) & 1n) === 1n);
+    expect(hasEffectiveCapabilities()).toBe(true);
+  });
+});

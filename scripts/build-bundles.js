@@ -15,7 +15,7 @@
 // root (lib/package-root.ts), wherever a bundle sits. tsc's other outputs stay: the .d.ts
 // files, and modules run as separate processes (dist/demo/traffic.js, the demo's sender in its network namespace).
 const { build } = require('esbuild');
-const { readdirSync, writeFileSync } = require('node:fs');
+const { readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -23,6 +23,11 @@ const ROOT = join(__dirname, '..');
 // copy of the package in another directory and bundles it there.
 const outArg = process.argv.indexOf('--outdir');
 const OUT = outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1]) : join(ROOT, 'dist');
+// --instrument-rules: bundles whose rule sites can be deleted at run time, for the
+// rule-deletion check of tests that run the CLI or the library as child processes
+// (scripts/rule-deletion.js --scope test/cli). Without STRUCT_OPS_RULE_OFF they behave as the
+// normal build; they get no code cache, and `npm run build:ts` replaces them.
+const INSTRUMENT = process.argv.includes('--instrument-rules');
 const common = {
   bundle: true,
   platform: 'node',
@@ -34,6 +39,7 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   absWorkingDir: ROOT,
+  ...(INSTRUMENT ? require('./rule-deletion/bundles').instrumentedBuildOptions(ROOT) : {}),
 };
 
 
@@ -84,9 +90,17 @@ function libraryEntry() {
   });
 }
 
+function removeCodeCaches(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) removeCodeCaches(p);
+    else if (e.name.endsWith('.v8cache')) rmSync(p);
+  }
+}
+
 Promise.all([
   build({ ...common, entryPoints: ['lib/index.ts'], outfile: join(OUT, 'bundle', 'index.js') }).then(libraryEntry),
-  build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: join(OUT, 'cli', 'main.js'), plugins: [lazyCommands] }),
+  build({ ...common, entryPoints: ['lib/cli/main.ts'], outfile: join(OUT, 'cli', 'main.js'), plugins: [...(common.plugins ?? []), lazyCommands] }),
   // A command bundle: the command and the CLI's runCli, which lib/cli/main.ts calls.
   ...commands.map((name) =>
     build({
@@ -98,12 +112,13 @@ Promise.all([
         loader: 'ts',
       },
       outfile: join(OUT, 'cli', `command-${name}.js`),
-      plugins: [lazyCommands],
+      plugins: [...(common.plugins ?? []), lazyCommands],
     }),
   ),
 ])
   // The V8 code caches of the bundles just written (scripts/build-code-cache.js).
-  .then(() => require('./build-code-cache').buildCodeCaches(OUT))
+  // An instrumented build drops the caches of the normal one (they would be refused anyway).
+  .then(() => (INSTRUMENT ? removeCodeCaches(OUT) : require('./build-code-cache').buildCodeCaches(OUT)))
   .catch((err) => {
   process.stderr.write(`build-bundles: ${err.message}\n`);
   process.exit(1);

@@ -9,6 +9,7 @@
  *   node scripts/rule-deletion.js [--files lib/a.ts,lib/b/] [--scope test/unit] [--jobs 2]
  *                                 [--out FILE.jsonl] [--timeout SECONDS] [--lock FILE]
  *                                 [--from FILE.jsonl [--verdicts untested,survived]]
+ *                                 [--bundles]
  *
  * --from takes the sites of an earlier --out whose verdict is one of --verdicts (e.g. the
  * rules no unit test covers, to try them against test/kernel); --lock runs every Jest under
@@ -23,9 +24,19 @@
  * took longer than --timeout, a failure too, reported apart). Prints a summary and one line
  * per untested or surviving rule; --out keeps one JSON line per site.
  *
- * With --scope test/kernel, a deleted rule can sit on a test's cleanup path and leave kernel
- * state behind (a registration pinned in a test's own bpffs, a mount): check
- * `bpftool struct_ops show`, `findmnt -t bpf` and `ip netns` after such a run.
+ * Tests that run dist/ in child processes (the CLI tests; --bundles, the default for a scope
+ * under test/cli) need the rules deleted there too: dist/'s bundles are rebuilt instrumented
+ * first (scripts/build-bundles.js --instrument-rules, rules/bundles.js) and rebuilt normally at
+ * the end, and the baseline runs one test file at a time, so that a site firing in a child
+ * (which cannot know its test file) is put down to the file named in its environment.
+ *
+ * A deleted rule can sit on a test's cleanup path and leave kernel state behind (a
+ * registration pinned in a test's own /sys/fs/bpf directory), which would fail every later
+ * run using the same names. With --lock, each run ends, still under the lock, with
+ * rule-deletion/restore-kernel.js: test pin directories of dead processes are removed and
+ * struct_ops maps registered since the check began are unregistered; a row's `restored` says
+ * what was. Mounts and network namespaces are not restored: check `findmnt -t bpf` and
+ * `ip netns` after a run.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -37,7 +48,7 @@ const { listTs } = require('./check-rooms');
 const ROOT = path.resolve(__dirname, '..');
 
 function parseArgs(argv) {
-  const o = { files: ['lib/'], scope: 'test/unit', jobs: 2, out: undefined, timeout: 300, lock: undefined, from: undefined, verdicts: ['untested', 'survived'] };
+  const o = { files: ['lib/'], scope: 'test/unit', jobs: 2, out: undefined, timeout: 300, lock: undefined, from: undefined, verdicts: ['untested', 'survived'], bundles: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -52,10 +63,12 @@ function parseArgs(argv) {
     else if (a === '--lock') o.lock = v();
     else if (a === '--from') o.from = v();
     else if (a === '--verdicts') o.verdicts = v().split(',').filter(Boolean);
+    else if (a === '--bundles') o.bundles = true;
     else throw new Error(`unknown option ${a} (see the header of scripts/rule-deletion.js)`);
   }
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error('--jobs must be a positive integer');
   if (!(o.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
+  if (o.bundles === undefined) o.bundles = o.scope.replace(/\/$/, '').split('/').slice(0, 2).join('/') === 'test/cli';
   return o;
 }
 
@@ -84,18 +97,31 @@ const running = new Set();
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     for (const pid of running) try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    try { restoreBundles(); } catch { /* reported by build-bundles itself */ }
     process.exit(130);
   });
 }
 
 let lockFile;
+// The struct_ops maps registered before the check started (restore-kernel.js snapshot).
+let kernelIdsFile;
+let runs = 0;
+// Puts dist/'s normal bundles back after an instrumented run (also on a signal).
+let restoreBundles = () => {};
 
 function runJest(configFile, tests, site, timeoutS, bail = true, trace = '') {
   return new Promise((resolve) => {
     // FUZZ_SAVE=0: a fuzz failure caused by a deleted rule is no regression input to keep.
-    const env = { ...process.env, STRUCT_OPS_RULE_OFF: site ?? '', STRUCT_OPS_RULE_TRACE: trace, FUZZ_SAVE: '0' };
+    // STRUCT_OPS_RULE_TEST_FILE: the file a child process's fired sites are put down to.
+    const testFile = tests.length === 1 ? path.join(ROOT, tests[0]) : '';
+    const env = { ...process.env, STRUCT_OPS_RULE_OFF: site ?? '', STRUCT_OPS_RULE_TRACE: trace, STRUCT_OPS_RULE_TEST_FILE: testFile, FUZZ_SAVE: '0' };
     const jest = [process.execPath, require.resolve('jest/bin/jest'), '--config', configFile, ...(bail ? ['--bail'] : []), '--ci', '--runTestsByPath', ...tests];
-    const [cmd, ...args] = lockFile ? ['flock', lockFile, ...jest] : jest;
+    // Under the kernel lock, the kernel is put back before the lock is let go (restore-kernel.js).
+    const restoreLog = lockFile ? `${configFile}.restore.${++runs}` : undefined;
+    const [cmd, ...args] = lockFile
+      ? ['flock', lockFile, 'sh', '-c', '"$@"; rc=$?; node "$RULE_RESTORE" restore "$RULE_RESTORE_IDS" > "$RULE_RESTORE_LOG"; exit $rc', 'sh', ...jest]
+      : jest;
+    if (restoreLog) Object.assign(env, { RULE_RESTORE: path.join(__dirname, 'rule-deletion', 'restore-kernel.js'), RULE_RESTORE_IDS: kernelIdsFile, RULE_RESTORE_LOG: restoreLog });
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     running.add(child.pid);
     let file;
@@ -123,13 +149,43 @@ function runJest(configFile, tests, site, timeoutS, bail = true, trace = '') {
       running.delete(child.pid);
       clearTimeout(timer);
       const firstFailure = file === undefined ? undefined : `${file}${test ? ` > ${test}` : ''}`;
-      resolve({ failed: code !== 0 || timedOut, firstFailure, timedOut, failedFiles });
+      let restored = [];
+      try {
+        if (restoreLog && timedOut) {
+          // Killed with its shell: the restore that would have followed it runs now.
+          const r = require('node:child_process').spawnSync('flock', [lockFile, process.execPath, path.join(__dirname, 'rule-deletion', 'restore-kernel.js'), 'restore', kernelIdsFile], { encoding: 'utf8' });
+          restored = JSON.parse(r.stdout);
+        } else if (restoreLog) {
+          restored = JSON.parse(fs.readFileSync(restoreLog, 'utf8'));
+        }
+      } catch { /* no report: the next run's restore does it */ }
+      resolve({ failed: code !== 0 || timedOut, firstFailure, timedOut, failedFiles, restored });
     });
   });
 }
 
+/** Rebuilds dist/'s bundles, instrumented or normal (scripts/build-bundles.js). */
+function buildBundles(instrumented) {
+  const r = require('node:child_process').spawnSync(process.execPath, [path.join(__dirname, 'build-bundles.js'), ...(instrumented ? ['--instrument-rules'] : [])], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`scripts/build-bundles.js${instrumented ? ' --instrument-rules' : ''} failed`);
+}
+
+/** The baseline (no rule deleted) over `tests`: one Jest run, or one per file (--bundles). */
+async function baseline(configFile, tests, opts, traceFile) {
+  if (!opts.bundles) return runJest(configFile, tests, undefined, opts.timeout * 4, false, traceFile);
+  const failedFiles = [];
+  for (const t of tests) {
+    const r = await runJest(configFile, [t], undefined, opts.timeout, false, traceFile);
+    for (const what of r.restored) process.stderr.write(`rule-deletion: ${t} with no rule deleted left the kernel changed: ${what}\n`);
+    if (r.timedOut) return r;
+    if (r.failed) failedFiles.push(...(r.failedFiles.length > 0 ? r.failedFiles : [t]));
+  }
+  return { failed: failedFiles.length > 0, timedOut: false, failedFiles };
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  const startedAt = Date.now();
   let scopeTests = listTs(path.join(ROOT, opts.scope)).filter((f) => f.endsWith('.test.ts')).map((f) => path.relative(ROOT, f));
   if (scopeTests.length === 0) throw new Error(`no test files under ${opts.scope}`);
   lockFile = opts.lock;
@@ -144,13 +200,24 @@ async function main() {
   const configFile = path.join(work, 'jest.config.json');
   fs.writeFileSync(configFile, JSON.stringify(jestConfig(path.join(work, 'cache'))));
   const out = opts.out ? fs.openSync(opts.out, 'w') : undefined;
+  if (lockFile) {
+    kernelIdsFile = path.join(work, 'kernel-before.json');
+    const snap = require('node:child_process').spawnSync('flock', [lockFile, process.execPath, path.join(__dirname, 'rule-deletion', 'restore-kernel.js'), 'snapshot'], { encoding: 'utf8' });
+    if (snap.status !== 0) throw new Error(`cannot read the kernel's struct_ops maps: ${snap.stderr}`);
+    fs.writeFileSync(kernelIdsFile, snap.stdout);
+  }
+  if (opts.bundles) {
+    process.stderr.write('rule-deletion: building instrumented bundles in dist/ (rebuilt normally at the end)\n');
+    buildBundles(true);
+    restoreBundles = () => buildBundles(false);
+  }
   try {
     process.stderr.write(`rule-deletion: ${sites.length} rule sites in ${files.length} files; scope ${opts.scope} (${scopeTests.length} test files); baseline run...\n`);
     // A test file that fails with no rule deleted cannot tell anything: it is left out (and
     // named), e.g. the unprivileged tests of a checkout that user cannot reach.
     const traceFile = path.join(work, 'fired.tsv');
     fs.writeFileSync(traceFile, '');
-    const base = await runJest(configFile, scopeTests, undefined, opts.timeout * 4, false, traceFile);
+    const base = await baseline(configFile, scopeTests, opts, traceFile);
     if (base.timedOut || (base.failed && base.failedFiles.length === 0)) throw new Error('the baseline run (no rule deleted) did not finish; see npx jest ' + opts.scope);
     for (const f of base.failedFiles) process.stderr.write(`rule-deletion: left out ${f}: it fails with no rule deleted\n`);
     scopeTests = scopeTests.filter((t) => !base.failedFiles.includes(t));
@@ -164,8 +231,9 @@ async function main() {
       firedIn.get(id).add(rel);
     }
     const results = [];
-    const record = (s, verdict, caughtBy, tests) => {
-      const row = { site: s.id, rule: s.text, verdict, caughtBy: caughtBy ?? null, firedIn: tests };
+    const record = (s, verdict, caughtBy, tests, restored = []) => {
+      // restored: what the run left in the kernel and restore-kernel.js removed.
+      const row = { site: s.id, rule: s.text, verdict, caughtBy: caughtBy ?? null, firedIn: tests, ...(restored.length > 0 ? { restored } : {}) };
       results.push(row);
       if (out !== undefined) fs.writeSync(out, JSON.stringify(row) + '\n');
       process.stderr.write(`${results.length}/${sites.length} ${verdict.padEnd(8)} ${s.id}${caughtBy ? `  <- ${caughtBy}` : ''}\n`);
@@ -181,10 +249,15 @@ async function main() {
         const s = fired[next++];
         const tests = [...firedIn.get(s.id)].sort();
         const r = await runJest(configFile, tests, s.id, opts.timeout);
-        record(s, r.timedOut ? 'timeout' : r.failed ? 'caught' : 'survived', r.firstFailure, tests);
+        record(s, r.timedOut ? 'timeout' : r.failed ? 'caught' : 'survived', r.firstFailure, tests, r.restored);
       }
     };
     await Promise.all(Array.from({ length: Math.min(opts.jobs, fired.length) }, worker));
+    // A lib/ file edited during the check shifts the site ids the transformer sees (a
+    // deleted id then deletes nothing: "survived") and makes dist/ stale for child-process
+    // tests (which then fail: "caught"): such a run's verdicts cannot be trusted.
+    const edited = files.filter((f) => fs.statSync(path.join(ROOT, f)).mtimeMs > startedAt);
+    for (const f of edited) process.stderr.write(`rule-deletion: warning: ${f} changed during the check; run it again\n`);
     const count = (v) => results.filter((r) => r.verdict === v).length;
     console.log(`rule-deletion: ${results.length} rules, ${count('caught')} caught, ${count('timeout')} timeout, ${count('survived')} survived, ${count('untested')} untested (scope ${opts.scope})`);
     for (const r of results.filter((x) => x.verdict === 'survived' || x.verdict === 'untested').sort((a, b) => a.site.localeCompare(b.site, 'en', { numeric: true }))) {
@@ -194,6 +267,7 @@ async function main() {
   } finally {
     if (out !== undefined) fs.closeSync(out);
     fs.rmSync(work, { recursive: true, force: true });
+    restoreBundles();
   }
 }
 

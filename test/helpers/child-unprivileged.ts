@@ -14,8 +14,7 @@ import { assertDistBuilt, DIST } from './child';
 
 const ROOT = join(DIST, '..');
 /** What the built library and CLI read at run time, relative to the package root. */
-const RUNTIME = ['dist', 'package.json', 'lib/demo/demo_cc.bpf.o', 'build/Release/struct_ops.node', 'prebuilds',
-  'node_modules/elfy', 'node_modules/endian-reader'];
+const RUNTIME = ['dist', 'package.json', 'lib/demo/demo_cc.bpf.o', 'build/Release/struct_ops.node', 'prebuilds'];
 
 export const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
 

@@ -2,7 +2,7 @@
 # Fault sweep of the CLI's kernel transactions (issue 12): for every N, the N-th bpf() call
 # of the command fails with ENOMEM (strace -f -e inject=bpf:error=ENOMEM:when=N), and the
 # exit status must agree with what the command left in the kernel. Sweeps N from 1 past the
-# last bpf() call of a clean run. Modes:
+# last bpf() call of a clean run, and on until a run is left without a fault. Modes:
 #   register (default)  `struct-ops register --pin-dir`: exit 0 with everything registered
 #                       and pinned, or non-zero with nothing registered and no pin.
 #   update              `struct-ops update --pin` of a link registered once: exit 0 with the
@@ -199,11 +199,19 @@ passed=0; failed=0
 # ends a registration (a map delete or link detach) returning 0. Taken per run, not from
 # the clean run's position: the walks before it (every map id, every bpffs entry) grow and
 # shrink with whatever else the kernel holds at that moment, such as maps still being freed.
-printf '%-4s %-5s %-5s %-14s %-8s %s\n' N exit ended state verdict message
-for n in $(seq 1 $((calls + 1))); do
+# The "fault" column: whether this run's own trace shows the injected failure. The sweep
+# goes on past the clean run's count until a run has no fault left to inject (bounded):
+# the same walks can be longer in a later run, so calls+1 alone may still hit a call.
+printf '%-4s %-5s %-5s %-5s %-14s %-8s %s\n' N exit fault ended state verdict message
+last=$((calls + 1))
+n=0
+while (( n < last )); do
+  n=$((n + 1))
   "${MODE_FN}_before"
   strace -f -qq -o "$run_trace" -e trace=bpf -e inject=bpf:error=ENOMEM:when=$n "${CLI[@]}" >/dev/null 2>"$run_stderr"
   rc=$?
+  fault=no; grep -q 'INJECTED' "$run_trace" && fault=yes
+  [[ $fault == yes && $n -eq $last && $last -lt $((calls + 20)) ]] && last=$((last + 1))
   ended=-
   if [[ "$MODE" == unregister-* ]]; then
     ended=no; grep -qE 'bpf\(BPF_(MAP_DELETE_ELEM|LINK_DETACH),.*\) = 0$' "$run_trace" && ended=yes
@@ -211,7 +219,7 @@ for n in $(seq 1 $((calls + 1))); do
   for _ in $(seq 1 50); do "${MODE_FN}_settled" $rc && break; sleep 0.1; done
   state=$("${MODE_FN}_state")
   if "${MODE_FN}_agrees" $rc "$state"; then verdict=agree; passed=$((passed + 1)); else verdict=DISAGREE; failed=$((failed + 1)); fi
-  printf '%-4s %-5s %-5s %-14s %-8s %s\n' "$n" "$rc" "$ended" "$state" "$verdict" "$(grep -m1 -E 'warning|struct-ops' "$run_stderr" | cut -c1-150)"
+  printf '%-4s %-5s %-5s %-5s %-14s %-8s %s\n' "$n" "$rc" "$fault" "$ended" "$state" "$verdict" "$(grep -m1 -E 'warning|struct-ops' "$run_stderr" | cut -c1-150)"
   "${MODE_FN}_after"
 done
 echo "fault-sweep: $passed passed, $failed failed"

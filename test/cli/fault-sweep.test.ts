@@ -18,27 +18,35 @@ function expectSweepAgrees(mode: 'register' | 'update' | 'unregister-name' | 'un
   const summary = /^fault-sweep: (\d+) passed, (\d+) failed$/m.exec(out.stdout);
   expect(out.stdout).not.toMatch(/DISAGREE/);
   expect(summary).not.toBeNull();
-  // Not vacuous: the sweep covered every call of a clean run, plus one past the last.
+  // Not vacuous: the sweep covered every call of a clean run, plus one past the last, and
+  // went on (bounded) until a run had no fault left to inject: its walks can be longer than
+  // the clean run's when the kernel holds more maps at that moment.
   const calls = Number(new RegExp(`a clean ${mode} makes (\\d+) bpf\\(\\) calls`).exec(out.stdout)![1]);
   expect(calls).toBeGreaterThan(minCalls);
-  expect(Number(summary![1])).toBe(calls + 1);
+  const rows = [...out.stdout.matchAll(/^(\d+) +(\d+) +(yes|no) +(yes|no|-) /gm)]
+    .map((m) => ({ n: Number(m[1]), exit: Number(m[2]), fault: m[3], ended: m[4] }));
+  expect(rows.length).toBeGreaterThan(calls);
+  expect(rows.map((r) => r.n)).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
+  expect(Number(summary![1])).toBe(rows.length);
   expect(Number(summary![2])).toBe(0);
   expect(out.status).toBe(0);
-  const rows = [...out.stdout.matchAll(/^(\d+) +(\d+) +(yes|no|-) /gm)].map((m) => ({ n: Number(m[1]), exit: Number(m[2]), ended: m[3] }));
-  expect(rows.map((r) => r.n)).toEqual(Array.from({ length: calls + 1 }, (_, i) => i + 1));
+  // Faults were injected (not every N need hit: a run's walks can also be shorter), and
+  // the last run had none left and succeeded.
+  expect(rows.filter((r) => r.fault === 'yes').length).toBeGreaterThan(minCalls);
+  expect(rows[rows.length - 1]).toMatchObject({ fault: 'no', exit: 0 });
   if (mode.startsWith('unregister')) {
     // Stricter than agreeing: a run whose own trace shows the ending call (its map delete or
     // link detach) returning 0 must exit 0, and one without it must exit 1. A swallowed
     // failure of the ending call followed by the pin's removal would end it too, with exit
     // 0: agreeing with the kernel, but not what the command promised. Judged per run, since
     // the walks before the ending call vary with what else the kernel holds (CI saw a clean
-    // run two calls longer than the faulted ones that followed it).
+    // run two calls longer than the faulted ones that followed it, and a faulted run that
+    // ended followed by one whose longer walk met the ending call).
     expect(rows.filter((r) => r.exit !== (r.ended === 'yes' ? 0 : 1))).toEqual([]);
-    // Not vacuous: faults before the end, at least one run past it, and nothing ended is
-    // undone by a later fault (no, ..., no, yes, ..., yes).
-    const firstEnded = rows.findIndex((r) => r.ended === 'yes');
-    expect(firstEnded).toBeGreaterThan(minCalls);
-    expect(rows.slice(firstEnded).every((r) => r.ended === 'yes')).toBe(true);
+    // Not vacuous: more faulted runs than minCalls before anything ended, and the fault-free
+    // last run ended it.
+    expect(rows.filter((r) => r.ended === 'no').length).toBeGreaterThan(minCalls);
+    expect(rows[rows.length - 1].ended).toBe('yes');
   } else {
     expect(rows.every((r) => r.ended === '-')).toBe(true);
   }

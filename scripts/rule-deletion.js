@@ -15,14 +15,15 @@
  * rules no unit test covers, to try them against test/kernel); --lock runs every Jest under
  * `flock FILE` (the kernel tests' lock, held one run at a time).
  *
- * First a baseline run of every test file of the scope (--scope, default test/unit; kernel
- * tests need root and the kernel lock) with no rule deleted records which test files make
- * each site fire (tracer.js); files that fail there are left out. A site that never fires is
- * `untested`: deleting it cannot change any outcome. A site that fires is deleted and only
- * the files it fired in run again (Jest --bail): `caught` (with the first failing test),
- * `survived` (the tests reach the rule but do not notice it is gone), or `timeout` (the run
- * took longer than --timeout, a failure too, reported apart). Prints a summary and one line
- * per untested or surviving rule; --out keeps one JSON line per site.
+ * First a baseline run of every test file of the scope (--scope: a directory, default
+ * test/unit, or test files separated by commas; kernel tests need root and the kernel lock)
+ * with no rule deleted records which test files make each site fire (tracer.js); files that
+ * fail there are left out. A site that never fires is `untested`: deleting it cannot change
+ * any outcome. A site that fires is deleted and only the files it fired in run again (Jest
+ * --bail): `caught` (with the first failing test), `survived` (the tests reach the rule but do
+ * not notice it is gone), or `timeout` (the run took longer than --timeout, a failure too,
+ * reported apart). Prints a summary and one line per untested or surviving rule; --out keeps
+ * one JSON line per site.
  *
  * Tests that run dist/ in child processes (the CLI tests; --bundles, the default for a scope
  * under test/cli) need the rules deleted there too: dist/'s bundles are rebuilt instrumented
@@ -186,7 +187,11 @@ async function baseline(configFile, tests, opts, traceFile) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const startedAt = Date.now();
-  let scopeTests = listTs(path.join(ROOT, opts.scope)).filter((f) => f.endsWith('.test.ts')).map((f) => path.relative(ROOT, f));
+  // A scope is a directory of tests or a comma-separated list of test files.
+  let scopeTests = opts.scope.split(',').filter(Boolean).flatMap((s) => {
+    const p = path.join(ROOT, s);
+    return fs.statSync(p).isDirectory() ? listTs(p) : [p];
+  }).filter((f) => f.endsWith('.test.ts')).map((f) => path.relative(ROOT, f));
   if (scopeTests.length === 0) throw new Error(`no test files under ${opts.scope}`);
   lockFile = opts.lock;
   const files = libFiles(opts.files);

@@ -106,6 +106,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 let lockFile;
 // The struct_ops maps registered before the check started (restore-kernel.js snapshot).
 let kernelIdsFile;
+/** Where children run as nobody write their traces (see main). */
+let childTraces = '';
 let runs = 0;
 // Puts dist/'s normal bundles back after an instrumented run (also on a signal).
 let restoreBundles = () => {};
@@ -115,7 +117,7 @@ function runJest(configFile, tests, site, timeoutS, bail = true, trace = '') {
     // FUZZ_SAVE=0: a fuzz failure caused by a deleted rule is no regression input to keep.
     // STRUCT_OPS_RULE_TEST_FILE: the file a child process's fired sites are put down to.
     const testFile = tests.length === 1 ? path.join(ROOT, tests[0]) : '';
-    const env = { ...process.env, STRUCT_OPS_RULE_OFF: site ?? '', STRUCT_OPS_RULE_TRACE: trace, STRUCT_OPS_RULE_TEST_FILE: testFile, FUZZ_SAVE: '0' };
+    const env = { ...process.env, STRUCT_OPS_RULE_OFF: site ?? '', STRUCT_OPS_RULE_TRACE: trace, STRUCT_OPS_RULE_TRACE_CHILDREN: childTraces, STRUCT_OPS_RULE_TEST_FILE: testFile, FUZZ_SAVE: '0' };
     const jest = [process.execPath, require.resolve('jest/bin/jest'), '--config', configFile, ...(bail ? ['--bail'] : []), '--ci', '--runTestsByPath', ...tests];
     // Under the kernel lock, the kernel is put back before the lock is let go (restore-kernel.js).
     const restoreLog = lockFile ? `${configFile}.restore.${++runs}` : undefined;
@@ -202,6 +204,13 @@ async function main() {
     sites = sites.filter((s) => wanted.has(s.id));
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rule-deletion-'));
+  // Children run as nobody (the unprivileged tests) record their sites in files of their own
+  // here: the work directory may be searched by others, this one written (sticky: no one
+  // removes another's file). A forged line can only make a rule look reached, so run more.
+  childTraces = path.join(work, 'children');
+  fs.chmodSync(work, 0o711);
+  fs.mkdirSync(childTraces);
+  fs.chmodSync(childTraces, 0o1733);
   const configFile = path.join(work, 'jest.config.json');
   fs.writeFileSync(configFile, JSON.stringify(jestConfig(path.join(work, 'cache'))));
   const out = opts.out ? fs.openSync(opts.out, 'w') : undefined;
@@ -227,7 +236,8 @@ async function main() {
     for (const f of base.failedFiles) process.stderr.write(`rule-deletion: left out ${f}: it fails with no rule deleted\n`);
     scopeTests = scopeTests.filter((t) => !base.failedFiles.includes(t));
     const firedIn = new Map();
-    for (const line of fs.readFileSync(traceFile, 'utf8').split('\n')) {
+    const traces = [traceFile, ...fs.readdirSync(childTraces).map((f) => path.join(childTraces, f))];
+    for (const line of traces.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n'))) {
       const [id, testPath] = line.split('\t');
       if (!id || !testPath) continue;
       const rel = path.relative(ROOT, testPath);

@@ -17,10 +17,17 @@ const CHILD_TRACER = `if (process.env.STRUCT_OPS_RULE_TRACE && !globalThis.__str
   globalThis.__structOpsRuleFired = (id) => {
     if (seen.has(id)) return;
     seen.add(id);
-    // A child run as nobody may not write the trace: its sites go unrecorded, the run goes on.
+    const fs = require('node:fs');
+    const line = id + '\\t' + (process.env.STRUCT_OPS_RULE_TEST_FILE || '') + '\\n';
+    // A child run as nobody cannot write the trace: it writes a file of its own in the
+    // sticky, others-writable STRUCT_OPS_RULE_TRACE_CHILDREN. If that fails too, the run goes on.
     try {
-      require('node:fs').appendFileSync(process.env.STRUCT_OPS_RULE_TRACE, id + '\\t' + (process.env.STRUCT_OPS_RULE_TEST_FILE || '') + '\\n');
-    } catch {}
+      fs.appendFileSync(process.env.STRUCT_OPS_RULE_TRACE, line);
+    } catch {
+      try {
+        fs.appendFileSync(process.env.STRUCT_OPS_RULE_TRACE_CHILDREN + '/' + process.pid, line);
+      } catch {}
+    }
   };
 }`;
 

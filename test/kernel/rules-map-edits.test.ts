@@ -9,6 +9,12 @@
  * - fillInitialSlots: a map-in-map's initial slot (`.values = { [2] = &s11_dsq1 }`) naming a
  *   map the load did not create (its autocreate switched off) is refused, naming the slot.
  *
+ * - BpfMap's edit guards (lib/maps/map.ts editableData, editableArenaGlobals): once load()
+ *   started, a map's own copy of its initial value or `__arena` globals is not handed out
+ *   any more, loaded or failed. setGlobals()/resizeGlobals() refuse earlier on the object's
+ *   state, so the guards are called directly: they keep an internal caller (or a later
+ *   object state) from editing what the kernel already received.
+ *
  * Objects are opened under rdmp_* names (their data maps are named after them); s11_maps'
  * struct_ops map is left out (autocreate false), so nothing is registered or pinned, and
  * every object is closed in a finally block.
@@ -147,6 +153,42 @@ describeKernel('rules of map creation in load() (rdmp_*)', () => {
         expect(outer.innerId(1)).toBeUndefined();
         expect(outer.innerId(2)).toBe(obj.maps.get('s11_dsq1')!.id);
         expect(obj.maps.get('s11_dsq2')!.loaded).toBe(false);
+      } finally {
+        obj.close();
+      }
+    });
+  });
+  describe("a map's initial value after load() started (lib/maps/map.ts edit guards)", () => {
+    const busy = (name: string) => ({ code: 'EBUSY', map: name, message: `map ${name}: its initial value cannot change after load()` });
+
+    test('loaded: .data and .bss refuse a copy to edit, and keep what the kernel holds', async () => {
+      const obj = await openObject(readFileSync(fixture('s11_maps')), { name: 'rdmp_edits.bpf.o' });
+      try {
+        for (const s of obj.structOps.values()) s.autocreate = false;
+        const data = obj.maps.get('.data')!;
+        const before = data.editableData(); // allowed before load: the object's own copy
+        expect(before.length).toBe(data.valueSize);
+        await obj.load();
+        for (const name of ['.data', '.bss']) {
+          const map = obj.maps.get(name)!;
+          expect(() => map.editableData()).toThrow(expect.objectContaining(busy(name)));
+          expect(() => map.editableData(map.valueSize * 2)).toThrow(expect.objectContaining(busy(name)));
+          expect(map.valueSize).toBe(obj.maps.get(name)!.lookup(0)!.length);
+        }
+      } finally {
+        obj.close();
+      }
+    });
+
+    test('a failed load closes the edits of the __arena globals too', async () => {
+      const obj = await openObject(readFileSync(ARENA_FIXTURE), { name: 'rdmp_arena_edits.bpf.o' });
+      try {
+        const arena = obj.maps.get('arena_pages')!;
+        expect(arena.editableArenaGlobals().length).toBeGreaterThan(0);
+        // Loads where the kernel creates arenas, fails at the arena gate elsewhere: either way
+        // load() has started and the copy is closed.
+        await loadError(obj);
+        expect(() => arena.editableArenaGlobals()).toThrow(expect.objectContaining(busy('arena_pages')));
       } finally {
         obj.close();
       }

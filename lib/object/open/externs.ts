@@ -27,6 +27,10 @@ export function collectExterns(btf: Btf, elf: ElfFile, objectName: string): Exte
       const v = btf.typeById(entry.type);
       if (v.kind !== BtfKind.VAR) throw malformed(`.kconfig entry ${entry.type} is not a VAR`, { typeId: entry.type });
       const size = btf.sizeOf(v.type);
+      // No kernel config value has 0 bytes, and a .kconfig of 0 bytes gets no map to read.
+      if (size === 0) {
+        throw malformed(`.kconfig extern ${v.name} has 0 bytes`, { object: objectName, typeId: v.id, hint: 'declare it as a bool, a char array, an enum or an integer' });
+      }
       const align = Math.max(1, btf.alignOf(v.type));
       offset = Math.ceil(offset / align) * align;
       entry.offset = offset;

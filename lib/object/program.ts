@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../errors';
 import { BpfProgType, Fd, ProgInfo, linkCreate, progAssocStructOps, progGetInfo, rawTracepointOpen } from '../sys';
-import { BpfLink } from './link';
+import { BpfLink } from '../link';
 import { attachTracepoint } from './tracepoint';
-import { probeAssocStructOps } from '../features';
+import { probeAssocStructOps } from '../kernel';
 import type { BpfMap } from './map';
 import type { ProgramSpec } from './spec';
 import { testRunProgram, type TestRunOptions, type TestRunResult } from './test-run';

@@ -4,10 +4,10 @@ import type { Btf } from '../btf';
 import { BpfMapType } from '../sys';
 import type { StructOpsPlan } from '../struct-ops';
 import { createShadowValue, shadowLayout, type StructOpsValue } from '../shadow';
-import { BpfLink, AttachOptions } from './link';
+import { BpfLink, type AttachOptions } from '../link';
 import { BpfMap } from './map';
 import type { BpfProgram } from './program';
-import type { RegistrableMap } from './registrable-map';
+import type { RegistrableMap } from '../struct-ops';
 import type { MapSpec, StructOpsSpec } from './spec';
 
 /** @internal The object a StructOpsMap belongs to, as its shadow value needs it (BpfObject). */

@@ -13,7 +13,7 @@ export const DIST = join(__dirname, '..', '..', 'dist');
 /** Throws unless dist/ holds a build with the lifecycle API (children and CLI tests run it). */
 export function assertDistBuilt(): void {
   const bundles = [join(DIST, 'bundle', 'index.js'), join(DIST, 'cli', 'main.js'), join(DIST, 'cli', 'command-register.js')];
-  if (!existsSync(join(DIST, 'object', 'pinned-link.js')) || !bundles.every((b) => existsSync(b))) {
+  if (!existsSync(join(DIST, 'link', 'pinned.js')) || !bundles.every((b) => existsSync(b))) {
     throw new Error('dist/ is missing: run `npm run build:ts` (tsc + scripts/build-bundles.js) before these tests');
   }
   assertDistFresh();

@@ -1,6 +1,6 @@
 import { release } from 'node:os';
 import { BpfLink, BpfObject, loadKernelBtf, openObject, probeStructOpsLink } from '../../lib';
-import { btfHasStructOpsAttachType } from '../../lib/features';
+import { btfHasStructOpsAttachType } from '../../lib/kernel';
 import { availableCongestionControls } from '../../lib/demo';
 import { structOpsShow } from '../helpers/bpftool';
 import { unregisterLeftovers } from '../helpers/cleanup';

@@ -8,8 +8,8 @@
 import { readdirSync } from 'node:fs';
 import { BpfObject, loadKernelBtf, openObject } from '../../lib';
 import { BtfKind } from '../../lib/btf';
-import { probeBtfFeatures } from '../../lib/features';
-import { KernelBtfs } from '../../lib/object/load/kernel-btfs';
+import { probeBtfFeatures } from '../../lib/kernel';
+import { KernelBtfs } from '../../lib/kernel';
 import {
   BPF_F_VTYPE_BTF_OBJ_FD, BpfMapType, BpfProgType, btfGetFdById, btfGetInfo, btfLoad, mapCreate, progLoad, type Fd,
 } from '../../lib/sys';

@@ -7,10 +7,10 @@ import { ALL_BTF_FEATURES, BTF_FEATURE_NAMES, Btf, BtfPatch, sanitizeBtf, type B
 import { BpfError, BpfObject, openObject } from '../../lib';
 import {
   BTF_PROBE_BLOBS, probeBtfFeatures, probeKernelFeatures, resetBtfFeatureProbes,
-} from '../../lib/features';
+} from '../../lib/kernel';
 import { loadObject } from '../../lib/object/load';
 import { encodeObjectBtf } from '../../lib/object/load/object-btf';
-import { KernelBtfs } from '../../lib/object/load/kernel-btfs';
+import { KernelBtfs } from '../../lib/kernel';
 import { StructOpsMap } from '../../lib/object/struct-ops-map';
 import { btfGetFdById, btfGetInfo, btfLoad, type Fd } from '../../lib/sys';
 import { unregisterLeftovers } from '../helpers/cleanup';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { openObject, type BpfLink, type BpfObject } from '../../lib';
-import { probeAssocStructOps } from '../../lib/features';
+import { probeAssocStructOps } from '../../lib/kernel';
 import { describeKernel } from '../helpers/kernel';
 import { fixture } from '../helpers/fixtures';
 

@@ -219,9 +219,9 @@ describe('buildKconfigValue (the .kconfig value load() writes)', () => {
 });
 
 describe('requireArena (the load-time gate of ARENA maps)', () => {
-  type Arena = typeof import('../../lib/features/arena');
-  /** lib/features/arena.ts afresh, its probe's map create answering `code` (a kernel without arenas: EINVAL). */
-  /** lib/features/arena with mapCreate failing with `code`; `caps`: what hasEffectiveCapabilities answers. */
+  type Arena = typeof import('../../lib/kernel/arena');
+  /** lib/kernel/arena.ts afresh, its probe's map create answering `code` (a kernel without arenas: EINVAL). */
+  /** lib/kernel/arena with mapCreate failing with `code`; `caps`: what hasEffectiveCapabilities answers. */
   function arenaWithCreateError(code: string, caps: boolean | undefined = false): Arena {
     let mod: Arena | undefined;
     jest.isolateModules(() => {
@@ -232,7 +232,7 @@ describe('requireArena (the load-time gate of ARENA maps)', () => {
         mapCreate: () => { throw new FreshBpfError(`BPF_MAP_CREATE: ${code}`, { code, command: 'BPF_MAP_CREATE' }); },
         hasEffectiveCapabilities: () => caps,
       }));
-      mod = require('../../lib/features/arena') as Arena;
+      mod = require('../../lib/kernel/arena') as Arena;
     });
     return mod!;
   }

@@ -5,7 +5,7 @@
  * know which scheduler they belong to. Only where the kernel has the command (6.19+);
  * with several struct_ops maps the choice is the caller's (program.associateStructOps()).
  */
-import { probeAssocStructOps } from '../../features';
+import { probeAssocStructOps } from '../../kernel';
 import { BpfProgType } from '../../sys';
 import type { LoadTarget } from './target';
 

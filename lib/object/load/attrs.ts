@@ -10,7 +10,7 @@ import type { BpfMap } from '../map';
 import type { MapSpec } from '../spec';
 import type { StructOpsMap } from '../struct-ops-map';
 import { applyFixups } from './fixups';
-import type { LinkedProgram } from './link';
+import type { ProgramWithSubprograms } from './subprograms';
 import type { PreparedLoad, PrepareTarget } from './prepare';
 import { kernelProgName } from './programs';
 
@@ -109,14 +109,14 @@ export function structOpsMapAttr(
   };
 }
 
-/** One BPF_PROG_LOAD, in the order of PreparedLoad.linked. */
+/** One BPF_PROG_LOAD, in the order of PreparedLoad.programs. */
 export interface ProgLoadRequest {
-  linked: LinkedProgram;
+  program: ProgramWithSubprograms;
   attr: ProgLoadAttr;
 }
 
 /**
- * Applies the fd fix-ups to every linked program (map fds, kfunc ids and fd_array slots;
+ * Applies the fd fix-ups to every program (map fds, kfunc ids and fd_array slots;
  * done once: the instructions are changed in place) and returns its PROG_LOAD attrs.
  * Without kernel FUNC support no func_info/line_info (nor prog BTF) is sent, as libbpf does.
  */
@@ -124,7 +124,7 @@ export function progLoadRequests(t: PrepareTarget, p: PreparedLoad, fds: LoadFds
   const { spec } = t;
   const fdArray = kfuncFdArray(p.kfuncModules, fds.module);
   const withBtfExt = p.features.func;
-  return p.linked.map((l) => {
+  return p.programs.map((l) => {
     applyFixups(l, {
       object: p.object, mapFd: fds.map, externs: spec.externs, ksyms: p.ksyms,
       moduleSlot: (m) => p.kfuncModules.indexOf(m) + 1,
@@ -149,7 +149,7 @@ export function progLoadRequests(t: PrepareTarget, p: PreparedLoad, fds: LoadFds
       fdArray,
       kernVersion: spec.kernVersion,
     };
-    return { linked: l, attr };
+    return { program: l, attr };
   });
 }
 

@@ -5,7 +5,7 @@ import {
   POISON_KFUNC_BASE, imm, setImm, setOff, setSrcReg,
 } from '../../asm';
 import type { ExternSpec } from '../spec';
-import type { LinkedProgram } from './link';
+import type { ProgramWithSubprograms } from './subprograms';
 import type { ResolvedKsym } from './ksyms';
 
 /** What the final fix-up pass needs to know about the kernel objects that now exist. */
@@ -19,10 +19,10 @@ export interface FixupContext {
 }
 
 /**
- * Writes map fds, global-data and `__arena` global offsets, kconfig offsets and kernel BTF ids into a linked
+ * Writes map fds, global-data and `__arena` global offsets, kconfig offsets and kernel BTF ids into a
  * program's instructions (the last step before BPF_PROG_LOAD).
  */
-export function applyFixups(prog: LinkedProgram, ctx: FixupContext): void {
+export function applyFixups(prog: ProgramWithSubprograms, ctx: FixupContext): void {
   const insns = prog.insns;
   for (const { insn, relocation: rel } of prog.fixups) {
     const fail = (why: string): BpfError =>

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../../errors';
 import type { BtfFeatures } from '../../btf';
-import { loaderBtfFeatures, requireArena } from '../../features';
+import { loaderBtfFeatures, requireArena } from '../../kernel';
 import { buildStructOpsValue } from '../../struct-ops';
 import { BpfMapType, btfLoadAsync, progBindMap } from '../../sys';
 import { mapCreateRequests, progLoadRequests, type LoadFds } from './attrs';
-import type { KernelBtfs } from './kernel-btfs';
+import type { KernelBtfs } from '../../kernel';
 import { createMaps } from './maps';
 import { prepareLoad } from './prepare';
 import { loadPrograms } from './programs';
@@ -63,9 +63,9 @@ export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: Loa
   const requests = progLoadRequests(t, prepared, fds);
   const bound = boundMembers(prepared);
   const loaded = await loadPrograms(requests.map((r, i) => ({
-    name: r.linked.spec.name, attr: r.attr, poisoned: prepared.poisoned[i], ...bound.get(r.linked.spec.name),
+    name: r.program.spec.name, attr: r.attr, poisoned: prepared.poisoned[i], ...bound.get(r.program.spec.name),
   })), object);
-  loaded.forEach((fd, i) => t.programs.get(requests[i].linked.spec.name)!.setLoaded(fd));
+  loaded.forEach((fd, i) => t.programs.get(requests[i].program.spec.name)!.setLoaded(fd));
 
   const rodata = t.maps.get('.rodata');
   if (rodata?.loaded) for (const fd of loaded) progBindMap(fd, rodata.fd);

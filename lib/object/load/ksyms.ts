@@ -4,7 +4,7 @@ import { BtfKind } from '../../btf';
 import { funcProtosCompatible } from '../../core';
 import { essentialName } from '../../core';
 import type { ObjectSpec } from '../spec';
-import type { KernelBtfs } from './kernel-btfs';
+import type { KernelBtfs } from '../../kernel';
 
 /** A `__ksym` extern resolved against kernel BTF. */
 export interface ResolvedKsym {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../../errors';
-import { requireStructOpsLink } from '../../features';
+import { requireStructOpsLink } from '../../kernel';
 import type { StructOpsPlan } from '../../struct-ops';
 import { BpfMapType, type Fd, mapCreate, mapFreeze, mapUpdateElem, KEY_ZERO } from '../../sys';
 import type { BpfMap } from '../map';

@@ -10,7 +10,7 @@ import { BpfError } from '../../errors';
 import { encodeMapCreateAttr, encodeProgLoadAttr, type MapCreateAttr, type ProgLoadAttr } from '../../sys';
 import type { MapKind } from '../spec';
 import { mapCreateRequests, progLoadRequests, type LoadFds } from './attrs';
-import type { KernelBtfs } from './kernel-btfs';
+import type { KernelBtfs } from '../../kernel';
 import { prepareLoad, type PrepareTarget } from './prepare';
 
 /** Options of a load plan. */
@@ -99,9 +99,9 @@ export function planLoad(t: Omit<PrepareTarget, 'warnings'>, kernel: KernelBtfs,
     mapFds.set(name, fd);
     return { name, kind: map.spec.kind, fd, attr, bytes: encodeMapCreateAttr(attr) };
   });
-  const programs = progLoadRequests(target, prepared, fds).map(({ linked, attr }): PlannedProgLoad => {
+  const programs = progLoadRequests(target, prepared, fds).map(({ program, attr }): PlannedProgLoad => {
     const enc = encodeProgLoadAttr(attr);
-    return { name: linked.spec.name, attr, bytes: enc.attr, buffers: enc.buffers };
+    return { name: program.spec.name, attr, bytes: enc.attr, buffers: enc.buffers };
   });
   return { btf: prepared.btf, btfFeatures: features, btfFd, moduleFds, maps, programs, warnings };
 }

@@ -9,9 +9,9 @@ import type { BpfMap } from '../map';
 import type { BpfProgram } from '../program';
 import type { FunctionSpec, ObjectSpec } from '../spec';
 import type { StructOpsMap } from '../struct-ops-map';
-import type { KernelBtfs } from './kernel-btfs';
+import type { KernelBtfs } from '../../kernel';
 import { resolveKsyms, type ResolvedKsym } from './ksyms';
-import { linkProgram, type LinkedProgram } from './link';
+import { appendSubprograms, type ProgramWithSubprograms } from './subprograms';
 import { encodeObjectBtf } from './object-btf';
 import { planDataResize } from '../data-resize';
 
@@ -52,9 +52,9 @@ export interface PreparedLoad {
   plans: Map<string, StructOpsPlan>;
   /** struct_ops programs by name, with the kernel slot they were matched to. */
   attach: Map<string, ProgramAttach>;
-  /** The programs to load, linked with their subprograms; fd fix-ups still to apply. */
-  linked: LinkedProgram[];
-  /** CO-RE relocations that could not be resolved, per linked program (same order). */
+  /** The programs to load, each with its subprograms appended; fd fix-ups still to apply. */
+  programs: ProgramWithSubprograms[];
+  /** CO-RE relocations that could not be resolved, per program (same order). */
   poisoned: PoisonedRelocation[][];
   /** Modules whose kfuncs are called, in fd_array order: module i is at slot i + 1. */
   kfuncModules: string[];
@@ -81,7 +81,7 @@ export function prepareLoad(t: PrepareTarget, kernel: KernelBtfs, features: BtfF
 
   const poisonedBy = new Map<FunctionSpec, PoisonedRelocation[]>();
   const codeOf = coreRelocator(spec, kernel, poisonedBy);
-  const linked = toLoad.map((p) => linkProgram(p.spec, spec.functions, codeOf, spec.btfExt, object));
+  const linked = toLoad.map((p) => appendSubprograms(p.spec, spec.functions, codeOf, spec.btfExt, object));
   for (const l of linked) requireCreatedMaps(l, t, object);
   // The kernel lets only GPL-compatible programs call kfuncs; refuse it here, by program.
   const kfuncCallers = linked.map((l) => ({
@@ -98,7 +98,7 @@ export function prepareLoad(t: PrepareTarget, kernel: KernelBtfs, features: BtfF
     .filter((m) => m.spec.kind === 'data' && m.autocreate && m.valueSize !== m.spec.valueSize)
     .map((m) => planDataResize(spec.btf, m.spec.section, m.valueSize, object));
   return {
-    object, features, btf: encodeObjectBtf(spec, features, resizes), ksyms, plans, attach, linked,
+    object, features, btf: encodeObjectBtf(spec, features, resizes), ksyms, plans, attach, programs: linked,
     poisoned: linked.map((l) => poisonedFor(l, poisonedBy)), kfuncModules,
   };
 }
@@ -204,7 +204,7 @@ function tracingTarget(p: BpfProgram, kernel: KernelBtfs, object: string): Progr
 }
 
 /** A loading program must not use a map left out with `autocreate = false`. */
-function requireCreatedMaps(l: LinkedProgram, t: PrepareTarget, object: string): void {
+function requireCreatedMaps(l: ProgramWithSubprograms, t: PrepareTarget, object: string): void {
   for (const { fn } of l.layout) {
     for (const rel of fn.relocations) {
       const name = rel.kind === 'map' || rel.kind === 'data' || rel.kind === 'arena' ? rel.map : rel.kind === 'kconfig' ? '.kconfig' : undefined;
@@ -243,7 +243,7 @@ function coreRelocator(
   };
 }
 
-function poisonedFor(l: LinkedProgram, poisonedBy: Map<FunctionSpec, PoisonedRelocation[]>): PoisonedRelocation[] {
+function poisonedFor(l: ProgramWithSubprograms, poisonedBy: Map<FunctionSpec, PoisonedRelocation[]>): PoisonedRelocation[] {
   return l.layout.flatMap(({ fn, start }) =>
     (poisonedBy.get(fn) ?? []).map((p) => ({ ...p, insnIndex: p.insnIndex + start })));
 }

@@ -2,8 +2,8 @@ import {
   ALL_BTF_FEATURES, BTF_FEATURE_NAMES, Btf, BtfKind, BtfPatch, sanitizeBtf, type BtfFeatures,
 } from '../../../lib/btf';
 import { BpfError } from '../../../lib/errors';
-import { BTF_PROBE_BLOBS } from '../../../lib/features';
-import { commandKnown, linkOpsHas } from '../../../lib/features/kernel';
+import { BTF_PROBE_BLOBS } from '../../../lib/kernel';
+import { commandKnown, linkOpsHas } from '../../../lib/kernel/kernel';
 import { info, rawBtf, strtab } from '../btf/raw';
 
 /** What each probe blob must contain for its answer to mean something. */
@@ -38,8 +38,8 @@ describe('probeBtfFeatures (BPF_BTF_LOAD mocked)', () => {
     jest.dontMock('../../../lib/sys');
   });
 
-  /** Loads lib/features with btfLoad answering `answer(blob)`: an error to throw, or undefined for success. */
-  function withBtfLoad(answer: (blob: Buffer) => BpfError | undefined): { features: typeof import('../../../lib/features'); calls: Buffer[] } {
+  /** Loads lib/kernel with btfLoad answering `answer(blob)`: an error to throw, or undefined for success. */
+  function withBtfLoad(answer: (blob: Buffer) => BpfError | undefined): { features: typeof import('../../../lib/kernel'); calls: Buffer[] } {
     const calls: Buffer[] = [];
     jest.resetModules();
     jest.doMock('../../../lib/sys', () => ({
@@ -51,7 +51,7 @@ describe('probeBtfFeatures (BPF_BTF_LOAD mocked)', () => {
         return { close: () => undefined };
       },
     }));
-    return { features: require('../../../lib/features') as typeof import('../../../lib/features'), calls };
+    return { features: require('../../../lib/kernel') as typeof import('../../../lib/kernel'), calls };
   }
 
   const einval = (): BpfError => new BpfError('BPF_BTF_LOAD: Invalid argument', { code: 'EINVAL', command: 'BPF_BTF_LOAD' });

@@ -8,8 +8,8 @@ import {
   structOpsLinkUnsupported,
   type MapCreateOutcome,
   type StructOpsLinkProbeSteps,
-} from '../../../lib/features';
-import { PROBE_BTF } from '../../../lib/features/struct-ops-link';
+} from '../../../lib/kernel';
+import { PROBE_BTF } from '../../../lib/kernel/struct-ops-link';
 import { BPF_F_LINK } from '../../../lib/sys';
 import { info, rawBtf, strtab } from '../btf/raw';
 

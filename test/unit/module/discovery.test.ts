@@ -1,6 +1,6 @@
 import { Btf, BtfKind } from '../../../lib/btf';
 import { openObject } from '../../../lib';
-import { KernelBtfs } from '../../../lib/object/load/kernel-btfs';
+import { KernelBtfs } from '../../../lib/kernel';
 import { resolveKsyms } from '../../../lib/object/load/ksyms';
 import { findKernelStructOps, planStructOps } from '../../../lib/struct-ops';
 import { fixture } from '../../helpers/fixtures';

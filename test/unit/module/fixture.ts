@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Btf } from '../../../lib/btf';
-import { KernelBtfs, type ModuleBtfSource } from '../../../lib/object/load/kernel-btfs';
+import { KernelBtfs, type ModuleBtfSource } from '../../../lib/kernel';
 
 const DIR = join(__dirname, '..', '..', 'fixtures', 'btf-module');
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { BpfError } from '../../../lib/errors';
 import { loadObjectSpec, openObject, type InsnRelocation } from '../../../lib/object';
 import { arenaGlobalsOffset } from '../../../lib/object/open/arena';
-import { ARENA_HINT, arenaUnsupported, decideArena } from '../../../lib/features';
+import { ARENA_HINT, arenaUnsupported, decideArena } from '../../../lib/kernel';
 import { BpfMapType, pageSizeFromAuxv, systemPageSize } from '../../../lib/sys';
 import { ARENA_FIXTURE, ARENA_GLOBALS_SIZE, ARENA_PAGES, ARENA_VARS, patchArenaDef } from '../../helpers/arena';
 

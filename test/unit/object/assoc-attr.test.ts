@@ -1,5 +1,5 @@
 /** BPF_PROG_ASSOC_STRUCT_OPS attr bytes and the probe's decision. */
-import { decideAssocStructOps } from '../../../lib/features';
+import { decideAssocStructOps } from '../../../lib/kernel';
 import { BpfCmd, encodeProgAssocStructOpsAttr } from '../../../lib/sys';
 
 describe('BPF_PROG_ASSOC_STRUCT_OPS', () => {

@@ -5,10 +5,8 @@ import {
   mapUpdateElem,
   KEY_ZERO,
 } from '../sys';
-import { LegacyRegistration } from './legacy-registration';
-import { withRegistrationHint } from './link-hints';
+import { LegacyRegistration, withRegistrationHint, type RegistrableMap } from '../struct-ops';
 import { pinObject } from '../pin';
-import type { RegistrableMap } from './registrable-map';
 
 /** Options of {@link StructOpsMap.attach}. */
 export interface AttachOptions {

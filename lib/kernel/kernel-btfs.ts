@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-import { Btf, listKernelBtfModules, loadKernelBtf, loadModuleBtf } from '../../btf';
-import { BpfError } from '../../errors';
-import type { KernelBtfSource } from '../../struct-ops';
-import { Fd, btfGetFdById, btfGetInfo, btfGetNextId, type FdLike } from '../../sys';
+import { Btf, listKernelBtfModules, loadKernelBtf, loadModuleBtf } from '../btf';
+import { BpfError } from '../errors';
+import type { KernelBtfSource } from '../struct-ops';
+import { Fd, btfGetFdById, btfGetInfo, btfGetNextId, type FdLike } from '../sys';
 
 /** A kernel module's BTF given to {@link KernelBtfs} instead of the one in /sys/kernel/btf. */
 export interface ModuleBtfSource {

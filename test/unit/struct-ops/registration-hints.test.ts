@@ -1,5 +1,5 @@
 import { BpfError } from '../../../lib/errors';
-import { withRegistrationHint } from '../../../lib/object/link-hints';
+import { withRegistrationHint } from '../../../lib/struct-ops/registration-hints';
 import type { StructOpsMap } from '../../../lib/object/struct-ops-map';
 import { familiesWithRules, familyRules } from '../../../lib/families';
 

@@ -6,7 +6,7 @@
  * cycle in lib/object). BpfLink is generic over its map type, and `StructOpsMap.attach()`
  * fills in StructOpsMap: `link.map` is the StructOpsMap that was attached.
  */
-import type { StructOpsPlan } from '../struct-ops';
+import type { StructOpsPlan } from './plan';
 import type { Fd } from '../sys';
 
 /** A struct_ops map as its registrations use it (StructOpsMap). */

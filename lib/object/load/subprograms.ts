@@ -14,7 +14,7 @@ export interface PendingFixup {
 }
 
 /** A program with its subprograms appended, ready for the final fix-ups and PROG_LOAD. */
-export interface LinkedProgram {
+export interface ProgramWithSubprograms {
   spec: ProgramSpec;
   insns: Buffer;
   /** bpf_func_info records (insn_off in instructions, type_id), 8 bytes each. */
@@ -36,9 +36,9 @@ export type CodeOf = (fn: FunctionSpec) => Buffer;
  * program's own code, rewrites call/callback offsets to the new positions, and rebases the
  * program's BTF.ext func_info/line_info records onto the linked instruction stream.
  */
-export function linkProgram(
+export function appendSubprograms(
   prog: ProgramSpec, functions: readonly FunctionSpec[], codeOf: CodeOf, btfExt: BtfExt | undefined, object: string,
-): LinkedProgram {
+): ProgramWithSubprograms {
   const placed = new Map<FunctionSpec, number>([[prog, 0]]);
   const layout: { fn: FunctionSpec; start: number }[] = [];
   const chunks: Buffer[] = [];

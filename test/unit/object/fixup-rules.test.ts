@@ -1,12 +1,12 @@
 /**
- * Rules of the load phase's linking and fix-ups that an object can break without a kernel
+ * Rules of the load phase's subprograms and fix-ups that an object can break without a kernel
  * (rule deletion): each test edits the committed s11_maps fixture at the byte level
  * (test/helpers/object-bytes.ts), opens it and asks for a load plan, which runs the same
- * link (lib/object/load/link.ts) and fix-up (fixups.ts) steps as load():
+ * subprogram (lib/object/load/subprograms.ts) and fix-up (fixups.ts) steps as load():
  *
- * - fixups.ts: a relocation past the end of the linked program (a callee whose section has
+ * - fixups.ts: a relocation past the end of the program with its subprograms (a callee whose section has
  *   no file bytes, SHT_NOBITS, shifts the callees after it past the code);
- * - link.ts: a callback address into the middle of a function, or past its section;
+ * - subprograms.ts: a callback address into the middle of a function, or past its section;
  * - open/externs.ts: a `.kconfig` extern of 0 bytes (its map would not exist, and its
  *   fix-up would name an unknown map in plan.ts or load/index.ts: neither is reachable now);
  * - btf-fixup.ts datasecVars: a DATASEC entry that is not a VAR (`.ksyms`, whose kfunc
@@ -15,7 +15,7 @@
  * The other fix-up rules cannot be reached from an object (an earlier check always speaks
  * first): fixups.ts' unknown kconfig extern (relocations.ts: unknown extern) and unresolved
  * kfunc/ksym (ksyms.ts: ENOENT for a missing non-weak extern, id 0 for a weak one);
- * link.ts' relocation outside its function (relocations.ts: outside every function);
+ * subprograms.ts' relocation outside its function (relocations.ts: outside every function);
  * relocations.ts' missing symbol (lib/elf/relocations.ts: symbol index past the table).
  *
  * No kernel is needed: the stand-in kernel BTF is the object's own, which declares the
@@ -56,7 +56,7 @@ function drainInsn(o: ObjectBytes, insn: number): number {
   return o.section('syscall').offset + o.symbol('s11_drain').value + insn * 8;
 }
 
-describe('s11_maps: linking and fix-ups of a load plan', () => {
+describe('s11_maps: subprograms and fix-ups of a load plan', () => {
   test('the unmodified fixture plans its four syscall programs and the .kconfig map', async () => {
     const p = await plan(s11());
     expect(p.programs.map((x) => x.name)).toEqual(['s11_emit', 's11_count', 's11_drain', 's11_mim']);
@@ -65,7 +65,7 @@ describe('s11_maps: linking and fix-ups of a load plan', () => {
     expect(p.programs.find((x) => x.name === 's11_drain')!.attr.insns.length).toBe(33 * 8);
   });
 
-  test('a relocation past the end of the linked program (callee without file bytes before the next)', async () => {
+  test('a relocation past the end of the program with its subprograms (callee without file bytes before the next)', async () => {
     const o = s11();
     // struct_ops/undo_cwnd (s11_undo_cwnd, 28 insns) becomes SHT_NOBITS: a function of 28
     // instructions and no bytes. Its relocations go (their section is no REL section any

@@ -19,15 +19,24 @@
  * struct_ops map is left out (autocreate false), so nothing is registered or pinned, and
  * every object is closed in a finally block.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ARENA_HINT, ARENA_REFUSED_HINT, BpfError, loadObjectSpec, openObject, probeArena, type BpfObject } from '../../lib';
 import { ARENA_FIXTURE } from '../helpers/arena';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel, kernelAvailable, openFdCount } from '../helpers/kernel';
 
-/** This system's page size, asked of getconf (not of the library). */
-const SYSTEM_PAGE = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
+/**
+ * This system's page size, not asked of the library: AT_PAGESZ (6) of the auxiliary vector
+ * the kernel gave this process (64-bit type/value pairs; getconf is not in the VM guests).
+ */
+function systemPageSize(): number {
+  const auxv = readFileSync('/proc/self/auxv');
+  for (let at = 0; at + 16 <= auxv.length; at += 16) {
+    if (auxv.readBigUInt64LE(at) === 6n) return Number(auxv.readBigUInt64LE(at + 8));
+  }
+  throw new Error('no AT_PAGESZ in /proc/self/auxv');
+}
+const SYSTEM_PAGE = systemPageSize();
 
 /**
  * 'yes', 'no' (the kernel has none: EOPNOTSUPP/EINVAL) or 'refused': EPERM although this root

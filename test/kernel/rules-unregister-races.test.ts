@@ -80,22 +80,28 @@ function nofileLimit(): { soft: string; hard: string } {
 }
 
 function setNofile(soft: string, hard: string): void {
-  const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${soft}:${hard}`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`prlimit failed (${r.status ?? r.error?.message}): ${r.stderr}`);
+  const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${soft}:${hard}`], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`prlimit --nofile=${soft}:${hard} failed (${r.status ?? r.error?.message}) with ${readdirSync('/proc/self/fd').length} fds open`);
   if (nofileLimit().soft !== soft) throw new Error(`RLIMIT_NOFILE is ${nofileLimit().soft}, not ${soft}`);
 }
 
+/** Free fd numbers above the highest open fd while `fn` runs, all taken by fillers. */
+const FD_HEADROOM = 64;
+
 /**
- * Runs `fn` while this process cannot open one more fd (RLIMIT_NOFILE lowered to just above
- * the highest fd open, every free number below it taken by /dev/null), so the kernel
- * refuses any call that makes an fd with EMFILE; returns what it returned or threw.
- * Synchronous throughout: nothing else in the process runs meanwhile.
+ * Runs `fn` while this process cannot open one more fd (RLIMIT_NOFILE lowered above the
+ * highest fd open, every free number below it taken by /dev/null), so the kernel refuses
+ * any call that makes an fd with EMFILE; returns what it returned or threw. Synchronous
+ * throughout: nothing else in the process runs meanwhile. The limit keeps FD_HEADROOM
+ * numbers above the highest fd, and prlimit runs without pipes: with 8, CI's full runs on
+ * Node 22 and 24 could not spawn prlimit to restore the limit once the fillers were closed
+ * (EMFILE), and the limit left low failed every later test and Jest's own exit.
  */
 function withoutFreeFd(fn: () => unknown): { error?: unknown } {
   const { soft, hard } = nofileLimit();
   const top = Math.max(...readdirSync('/proc/self/fd').map(Number));
   const fillers: number[] = [];
-  const limit = top + 8;
+  const limit = top + FD_HEADROOM;
   setNofile(String(limit), hard);
   try {
     for (;;) {

@@ -3,7 +3,8 @@
 import { BpfError, isBpfError } from '../errors';
 import type { AttrLayout, EncodedAttr, FdLike } from './attr';
 import { encodeAttr, fd, getU32, objName, ptr, str, u32 } from './attr';
-import { BPF_ATTR, BPF_FUNC_INFO, BPF_INSN, BPF_LINE_INFO } from './abi.generated';
+import { INSN_SIZE } from '../asm';
+import { BPF_ATTR, BPF_FUNC_INFO, BPF_LINE_INFO } from './abi.generated';
 import { BpfCmd } from './constants';
 import { Fd } from './fd';
 import { sysBpf, sysBpfAsync } from './native';
@@ -105,7 +106,6 @@ const layout: AttrLayout<ProgLoadWire> = {
   },
 };
 
-const INSN_SIZE = BPF_INSN.size;
 const FUNC_INFO_REC_SIZE = BPF_FUNC_INFO.size;
 const LINE_INFO_REC_SIZE = BPF_LINE_INFO.size;
 

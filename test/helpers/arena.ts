@@ -4,6 +4,7 @@
  * `max_entries` (`int (*max_entries)[4]`) is the element count of a BTF ARRAY type.
  */
 import { readFileSync } from 'node:fs';
+import { BpfError, probeArena } from '../../lib';
 import { Btf, BtfKind } from '../../lib/btf';
 import { parseElf } from '../../lib/elf';
 import { fixture } from './fixtures';
@@ -52,4 +53,20 @@ export function patchArenaDef(member: 'type' | 'max_entries', value: number): Bu
   const at = typeOffset(obj, ptr.type) + 12 + 8; // btf_array.nelems
   obj.writeUInt32LE(value, at);
   return obj;
+}
+
+/**
+ * 'yes', 'no' (the kernel has none: EOPNOTSUPP/EINVAL) or 'refused': EPERM although this root
+ * process holds CAP_BPF and CAP_SYS_ADMIN (a security policy; seen on a Linux 6.18 VM whose
+ * CapEff lacks only CAP_SYS_RESOURCE), read from /proc/self/status here, not by the library.
+ */
+export function arenaState(): 'yes' | 'no' | 'refused' {
+  try {
+    return probeArena() ? 'yes' : 'no';
+  } catch (err) {
+    const eff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))![1]}`);
+    const privileged = ((eff >> 39n) & 1n) === 1n && ((eff >> 21n) & 1n) === 1n;
+    if (err instanceof BpfError && err.code === 'EPERM' && privileged) return 'refused';
+    throw err;
+  }
 }

@@ -7,9 +7,9 @@
  * on one whose policy refuses arenas to root, with EPERM and the policy hint.
  */
 import { readFileSync } from 'node:fs';
-import { ARENA_HINT, ARENA_REFUSED_HINT, BpfError, BpfObject, openObject, probeArena } from '../../lib';
+import { ARENA_HINT, ARENA_REFUSED_HINT, BpfError, BpfObject, openObject } from '../../lib';
 import { BPF_F_MMAPABLE, BpfMapType, mapCreate } from '../../lib/sys';
-import { ARENA_FIXTURE, ARENA_GLOBALS_SIZE, ARENA_PAGES, ARENA_VARS, patchArenaDef } from '../helpers/arena';
+import { ARENA_FIXTURE, ARENA_GLOBALS_SIZE, ARENA_PAGES, ARENA_VARS, arenaState, patchArenaDef } from '../helpers/arena';
 import { bpftoolJson } from '../helpers/bpftool';
 import { describeKernel, kernelAvailable, openFdCount } from '../helpers/kernel';
 
@@ -20,22 +20,6 @@ const PAGE = 4096;
 function arenaMappings(): number {
   const start = MAP_EXTRA.toString(16);
   return readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.startsWith(`${start}-`) && l.includes('bpf')).length;
-}
-
-/**
- * 'yes', 'no' (the kernel has none: EOPNOTSUPP/EINVAL) or 'refused': EPERM although this root
- * process holds CAP_BPF and CAP_SYS_ADMIN (a security policy; seen on a Linux 6.18 VM whose
- * CapEff lacks only CAP_SYS_RESOURCE), read from /proc/self/status here, not by the library.
- */
-function arenaState(): 'yes' | 'no' | 'refused' {
-  try {
-    return probeArena() ? 'yes' : 'no';
-  } catch (err) {
-    const eff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))![1]}`);
-    const privileged = ((eff >> 39n) & 1n) === 1n && ((eff >> 21n) & 1n) === 1n;
-    if (err instanceof BpfError && err.code === 'EPERM' && privileged) return 'refused';
-    throw err;
-  }
 }
 
 const arenas = kernelAvailable ? arenaState() : 'no';

@@ -20,8 +20,8 @@
  * every object is closed in a finally block.
  */
 import { readFileSync } from 'node:fs';
-import { ARENA_HINT, ARENA_REFUSED_HINT, BpfError, loadObjectSpec, openObject, probeArena, type BpfObject } from '../../lib';
-import { ARENA_FIXTURE } from '../helpers/arena';
+import { ARENA_HINT, ARENA_REFUSED_HINT, BpfError, loadObjectSpec, openObject, type BpfObject } from '../../lib';
+import { ARENA_FIXTURE, arenaState } from '../helpers/arena';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel, kernelAvailable, openFdCount } from '../helpers/kernel';
 
@@ -37,22 +37,6 @@ function systemPageSize(): number {
   throw new Error('no AT_PAGESZ in /proc/self/auxv');
 }
 const SYSTEM_PAGE = systemPageSize();
-
-/**
- * 'yes', 'no' (the kernel has none: EOPNOTSUPP/EINVAL) or 'refused': EPERM although this root
- * process holds CAP_BPF and CAP_SYS_ADMIN (a security policy), as test/kernel/arena.test.ts
- * tells them apart.
- */
-function arenaState(): 'yes' | 'no' | 'refused' {
-  try {
-    return probeArena() ? 'yes' : 'no';
-  } catch (err) {
-    const eff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))![1]}`);
-    const privileged = ((eff >> 39n) & 1n) === 1n && ((eff >> 21n) & 1n) === 1n;
-    if (err instanceof BpfError && err.code === 'EPERM' && privileged) return 'refused';
-    throw err;
-  }
-}
 
 const arenas = kernelAvailable ? arenaState() : 'no';
 

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BPF_ATTR, BPF_CMD, BPF_MAP_TYPE, BPF_PROG_INFO } from '../../lib/sys/abi.generated';
+import { INSN_SIZE } from '../../lib/asm';
+import { BPF_ATTR, BPF_CMD, BPF_INSN, BPF_MAP_TYPE, BPF_PROG_INFO } from '../../lib/sys/abi.generated';
 import { BpfCmd, BpfMapType } from '../../lib/sys/constants';
 import { encodeProgLoadAttr } from '../../lib/sys/prog-load';
 
@@ -42,6 +43,11 @@ describe('scripts/gen-abi.js', () => {
     const header = outputs[gen.HEADER_OUT];
     expect(header).toContain(`constexpr uint16_t kSize = ${BPF_ATTR.prog_load.size};`);
     expect(header).toContain(`constexpr uint32_t BPF_PROG_LOAD = ${BPF_CMD.BPF_PROG_LOAD};`);
+  });
+
+  test('the instruction size of lib/asm (8) is struct bpf_insn of the generated ABI', () => {
+    expect(BPF_INSN.size).toBe(8);
+    expect(INSN_SIZE).toBe(BPF_INSN.size);
   });
 
   test('hand-written enums in lib/sys/constants.ts agree with the generated ones', () => {

@@ -16,34 +16,12 @@
  * the code and message that applyCoreRelocations returns. The reachable rule beside them
  * (a member-only kind on an array element or the root) is asserted directly.
  */
-import { Btf, BtfBuilder, BtfKind, CoreReloKind, type BtfType, type DistributiveOmit } from '../../../lib/btf';
+import { Btf, BtfKind, CoreReloKind } from '../../../lib/btf';
 import { applyCoreRelocations, type CoreRelocation } from '../../../lib/core';
-import { rawBtf } from '../btf/raw';
 import { encodeInsn, insnAt, ldImm64At } from './fixture';
 import { catchBpf as errorOf } from '../../helpers/errors';
+import { type NewType, LDX_W, MOV64_K, LD_IMM64, EXIT, ctx, btfOf, int, member, struct } from './built-btf';
 
-type NewType = DistributiveOmit<BtfType, 'id'>;
-
-const LDX_W = 0x61;
-const MOV64_K = 0xb7;
-const LD_IMM64 = 0x18;
-const EXIT = encodeInsn(0x95, 0, 0, 0, 0);
-const ctx = { program: 'prog', section: 'core/test' };
-
-/** Encodes `types` (ids 1, 2, ... in order) and parses the result. */
-function btfOf(name: string, types: NewType[]): Btf {
-  const b = new BtfBuilder(Btf.parse(rawBtf([], Buffer.from([0]))));
-  for (const t of types) b.addType(t);
-  return Btf.parse(b.encode(), { name });
-}
-
-const int = (name: string, size: number, signed = false): NewType => ({
-  kind: BtfKind.INT, nameOff: 0, name, size, encoding: signed ? 1 : 0, bitOffset: 0, bits: size * 8,
-});
-const member = (name: string, type: number, bitOffset = 0) => ({ nameOff: 0, name, type, bitOffset, bitfieldSize: 0 });
-const struct = (name: string, size: number, members: ReturnType<typeof member>[]): NewType => ({
-  kind: BtfKind.STRUCT, nameOff: 0, name, size, kindFlag: false, members,
-});
 const union = (name: string, size: number, members: ReturnType<typeof member>[]): NewType => ({
   kind: BtfKind.UNION, nameOff: 0, name, size, kindFlag: false, members,
 });

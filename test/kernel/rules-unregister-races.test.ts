@@ -54,10 +54,15 @@ async function load(names: { link?: string; legacy?: string }): Promise<BpfObjec
   return obj;
 }
 
-/** `common.state` of a struct_ops map as bpftool dumps it, e.g. 'BPF_STRUCT_OPS_STATE_INUSE'. */
+/**
+ * The state of a struct_ops map as bpftool dumps it, e.g. 'BPF_STRUCT_OPS_STATE_INUSE':
+ * `common.state`, or `state` where the value type has no `common` (Linux 6.1).
+ */
 function bpftoolState(mapId: number): unknown {
-  const value = structOpsDump(mapId).find((o) => 'bpf_struct_ops_tcp_congestion_ops' in o)!;
-  return (value.bpf_struct_ops_tcp_congestion_ops as { common: { state: unknown } }).common.state;
+  const value = structOpsDump(mapId).find((o) => 'bpf_struct_ops_tcp_congestion_ops' in o);
+  if (!value) throw new Error(`bpftool struct_ops dump id ${mapId} printed no bpf_struct_ops_tcp_congestion_ops`);
+  const v = value.bpf_struct_ops_tcp_congestion_ops as { common?: { state: unknown }; state?: unknown };
+  return v.common ? v.common.state : v.state;
 }
 
 /**
@@ -306,14 +311,17 @@ describeKernel('unregister: the kernel state changes between findRegistrations()
     expect(availableCongestionControls()).not.toContain('rdun_leg_dir');
   });
 
-  test('why dump.ts cannot meet a value type without "data": the kernel created the map from bpf_struct_ops_<T> { common; data: T }', async () => {
+  test('why dump.ts cannot meet a value type without "data": the kernel created the map from bpf_struct_ops_<T> { header; data: T }', async () => {
     const obj = await load({});
     const map = obj.structOps.get('rdun_legacy')!;
     const vmlinux = loadKernelBtf();
     const valueType = vmlinux.findByName('bpf_struct_ops_tcp_congestion_ops', BtfKind.STRUCT) as BtfComposite;
     expect(map.info().btfVmlinuxValueTypeId).toBe(valueType.id);
-    expect(valueType.members.map((m) => m.name)).toEqual(['common', 'data']);
-    const data = vmlinux.resolve(valueType.members[1].type);
+    // The header is `common` (struct bpf_struct_ops_common_value), or `refcnt` and `state`
+    // on older kernels (6.1); `data` comes last in both.
+    const names = valueType.members.map((m) => m.name);
+    expect([['common', 'data'], ['refcnt', 'state', 'data']]).toContainEqual(names);
+    const data = vmlinux.resolve(valueType.members[names.length - 1].type);
     expect([data.kind, data.name]).toEqual([BtfKind.STRUCT, 'tcp_congestion_ops']);
   });
 });

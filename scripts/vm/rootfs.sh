@@ -72,8 +72,9 @@ stage_base() {
   install_elf "$sysroot" "$trip" "$node" "$out" usr/local/bin/node
   strip_copy "$out/usr/local/bin/node"
   local tool dir src
-  # strace: the one-syscall-per-operation test counts bpf() calls with `strace -c`.
-  for tool in bpftool ip tc setpriv strace; do
+  # strace: the one-syscall-per-operation test counts bpf() calls with `strace -c`;
+  # prlimit: the EMFILE test of rules-unregister-races lowers and restores RLIMIT_NOFILE.
+  for tool in bpftool ip tc setpriv strace prlimit; do
     src=""
     # A regular file, not a symlink: links in SYSROOT may point at host paths.
     for dir in usr/sbin usr/bin sbin bin; do

@@ -8,7 +8,7 @@ export { Btf } from './btf';
 export type { BtfParseOptions } from './btf';
 export { BtfBuilder } from './builder';
 export { BtfPatch } from './patch';
-export { ALL_BTF_FEATURES, BTF_FEATURE_NAMES, ENUM64_PLACEHOLDER, sanitizeBtf } from './sanitize';
+export { ALL_BTF_FEATURES, BTF_FEATURE_NAMES, ENUM64_PLACEHOLDER, btfFeaturesUsedBy, sanitizeBtf } from './sanitize';
 export type { BtfFeatures } from './sanitize';
 export type { DistributiveOmit } from './builder';
 export { kindName, toKind } from './kinds';

@@ -52,6 +52,44 @@ export const ALL_BTF_FEATURES: Readonly<BtfFeatures> = Object.freeze({
 /** Name of the INT that members of a sanitized ENUM64 get (as libbpf names it). */
 export const ENUM64_PLACEHOLDER = 'enum64_placeholder';
 
+/**
+ * The features whose answer can change what {@link sanitizeBtf} does to `btf`: a kind the
+ * object does not use needs no probe (the loader asks the kernel about these alone). The
+ * load's own fix-ups add only INTs and VARs of sections that are there already, and turn
+ * FUNCs global, so the kinds of `btf` decide.
+ */
+export function btfFeaturesUsedBy(btf: Btf): (keyof BtfFeatures)[] {
+  const used = new Set<keyof BtfFeatures>();
+  // One walk over the records (kinds come from the info words); only ENUMs and DATASECs get decoded.
+  for (const id of btf.idsOfKinds(FEATURE_KINDS)) {
+    switch (btf.kindOf(id)) {
+      case BtfKind.FUNC: case BtfKind.FUNC_PROTO: used.add('func').add('globalFunc'); break;
+      case BtfKind.VAR: used.add('datasec'); break;
+      case BtfKind.DATASEC:
+        used.add('datasec');
+        if (btf.typeById(id).name.startsWith('?')) used.add('qmarkDatasec');
+        break;
+      case BtfKind.FLOAT: used.add('float'); break;
+      case BtfKind.DECL_TAG: used.add('declTag'); break;
+      case BtfKind.TYPE_TAG: used.add('typeTag'); break;
+      case BtfKind.ENUM: {
+        const t = btf.typeById(id);
+        if (t.kind === BtfKind.ENUM && t.signed) used.add('enum64');
+        break;
+      }
+      case BtfKind.ENUM64: used.add('enum64'); break;
+      default: break;
+    }
+  }
+  return BTF_FEATURE_NAMES.filter((name) => used.has(name));
+}
+
+/** The kinds some feature is about. */
+const FEATURE_KINDS: readonly BtfKind[] = [
+  BtfKind.FUNC, BtfKind.FUNC_PROTO, BtfKind.VAR, BtfKind.DATASEC, BtfKind.FLOAT, BtfKind.DECL_TAG,
+  BtfKind.TYPE_TAG, BtfKind.ENUM, BtfKind.ENUM64,
+];
+
 /** The kinds {@link sanitizeBtf} must look at for this feature set (none when all are there). */
 function kindsToVisit(f: BtfFeatures): BtfKind[] {
   const kinds = new Set<BtfKind>();

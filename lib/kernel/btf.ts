@@ -88,10 +88,15 @@ export function probeBtfFeatures(): BtfFeatures {
 /**
  * The features the loader sanitizes for: the probe's answer, or (when the probe cannot run,
  * e.g. without CAP_BPF) everything, so that BPF_BTF_LOAD itself reports the real error.
+ * With `only`, just those features are probed (the ones the object BTF uses, see
+ * btfFeaturesUsedBy) and the others are reported present: sanitizing for them would
+ * change nothing.
  */
-export function loaderBtfFeatures(): BtfFeatures {
+export function loaderBtfFeatures(only: readonly (keyof BtfFeatures)[] = BTF_FEATURE_NAMES): BtfFeatures {
+  const out = { ...ALL_BTF_FEATURES };
   try {
-    return probeBtfFeatures();
+    for (const name of only) out[name] = probes[name]();
+    return out;
   } catch {
     return { ...ALL_BTF_FEATURES };
   }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { BpfError } from '../../errors';
-import type { BtfFeatures } from '../../btf';
+import { btfFeaturesUsedBy, type BtfFeatures } from '../../btf';
 import { loaderBtfFeatures, requireArena } from '../../kernel';
 import { buildStructOpsValue } from '../../struct-ops';
 import { BpfMapType, btfLoadAsync, progBindMap } from '../../sys';
@@ -17,8 +17,9 @@ import type { LoadTarget } from './target';
 /** Options of {@link loadObject}. */
 export interface LoadObjectOptions {
   /**
-   * The BTF kinds to encode the object BTF for. @defaultValue the running kernel's, probed
-   * once per process (everything, when the probe cannot run)
+   * The BTF kinds to encode the object BTF for. @defaultValue the running kernel's answer for
+   * the kinds the object BTF uses, each probed once per process (everything, when the probe
+   * cannot run)
    */
   btfFeatures?: BtfFeatures;
 }
@@ -35,7 +36,7 @@ export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: Loa
   for (const [name, map] of t.maps) {
     if (map.autocreate && map.spec.type === BpfMapType.ARENA) requireArena(name, t.spec.path ?? t.spec.name);
   }
-  const prepared = prepareLoad(t, kernel, options.btfFeatures ?? loaderBtfFeatures());
+  const prepared = prepareLoad(t, kernel, options.btfFeatures ?? loaderBtfFeatures(btfFeaturesUsedBy(t.spec.btf)));
   const { object } = prepared;
   for (const [name, at] of prepared.attach) {
     t.programs.get(name)!.setAttach(at.attachBtfId, at.expectedAttachType);

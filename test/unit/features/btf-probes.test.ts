@@ -69,6 +69,14 @@ describe('probeBtfFeatures (BPF_BTF_LOAD mocked)', () => {
     expect(calls).toHaveLength(2 * BTF_FEATURE_NAMES.length);
   });
 
+  test('the loader probes only the features it is asked about and reports the others present', () => {
+    const { features, calls } = withBtfLoad((b) => (b.equals(BTF_PROBE_BLOBS.datasec) ? einval() : undefined));
+    expect(features.loaderBtfFeatures(['func', 'datasec'])).toEqual({ ...ALL_BTF_FEATURES, datasec: false });
+    expect(calls).toEqual([BTF_PROBE_BLOBS.func, BTF_PROBE_BLOBS.datasec]);
+    expect(features.loaderBtfFeatures([])).toEqual(ALL_BTF_FEATURES);
+    expect(calls).toHaveLength(2);
+  });
+
   test('without privilege the probe throws, and the loader assumes everything (the real error comes later)', () => {
     const eperm = new BpfError('BPF_BTF_LOAD: Operation not permitted', { code: 'EPERM', command: 'BPF_BTF_LOAD' });
     const { features } = withBtfLoad(() => eperm);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
-  ALL_BTF_FEATURES, BTF_FEATURE_NAMES, Btf, BtfKind, BtfPatch, ENUM64_PLACEHOLDER, sanitizeBtf, type BtfFeatures,
+  ALL_BTF_FEATURES, BTF_FEATURE_NAMES, Btf, BtfKind, BtfPatch, ENUM64_PLACEHOLDER, btfFeaturesUsedBy, sanitizeBtf, type BtfFeatures,
 } from '../../../lib/btf';
 import { encodeObjectBtf } from '../../../lib/object/load/object-btf';
 import { loadObjectSpec } from '../../../lib/object/open';
@@ -161,5 +161,49 @@ describe('encodeObjectBtf with a feature table', () => {
 
   test('with every feature present the bytes are the unsanitized encoding', () => {
     expect(encodeObjectBtf(spec, { ...ALL_BTF_FEATURES }).equals(encodeObjectBtf(spec))).toBe(true);
+  });
+});
+
+describe('btfFeaturesUsedBy (which probes a load needs)', () => {
+  const t = strtab(['int', 'x', '.bss', '?.maps', 'f', 'e', 'A', 'float', 'tag']);
+  const INT = [t.off('int'), info(BtfKind.INT), 4, 0x01000020]; // [1]
+  const used = (words: number[]): string[] => btfFeaturesUsedBy(Btf.parse(rawBtf(words, t.bytes)));
+
+  test('the object-like BTF with every kind uses every feature', () => {
+    expect(btfFeaturesUsedBy(Btf.parse(BLOB))).toEqual([...BTF_FEATURE_NAMES]);
+  });
+
+  test('each kind asks for its own feature, and nothing else does', () => {
+    expect(used(INT)).toEqual([]);
+    expect(used([...INT, 0, info(BtfKind.FUNC_PROTO, 0), 1])).toEqual(['func', 'globalFunc']);
+    expect(used([...INT, 0, info(BtfKind.FUNC_PROTO, 0), 1, t.off('f'), info(BtfKind.FUNC, 0), 2])).toEqual(['func', 'globalFunc']);
+    expect(used([...INT, t.off('x'), info(BtfKind.VAR), 1, 0])).toEqual(['datasec']);
+    expect(used([...INT, t.off('x'), info(BtfKind.VAR), 1, 0, t.off('.bss'), info(BtfKind.DATASEC, 1), 4, 2, 0, 4])).toEqual(['datasec']);
+    expect(used([...INT, t.off('x'), info(BtfKind.VAR), 1, 0, t.off('?.maps'), info(BtfKind.DATASEC, 1), 4, 2, 0, 4]))
+      .toEqual(['datasec', 'qmarkDatasec']);
+    expect(used([t.off('float'), info(BtfKind.FLOAT), 4])).toEqual(['float']);
+    expect(used([...INT, t.off('tag'), info(BtfKind.DECL_TAG), 1, 0xffffffff])).toEqual(['declTag']);
+    expect(used([...INT, t.off('tag'), info(BtfKind.TYPE_TAG), 1])).toEqual(['typeTag']);
+    expect(used([t.off('e'), info(BtfKind.ENUM, 1), 4, t.off('A'), 1])).toEqual([]);
+    expect(used([t.off('e'), info(BtfKind.ENUM, 1, true), 4, t.off('A'), 0xffffffff])).toEqual(['enum64']);
+    expect(used([t.off('e'), info(BtfKind.ENUM64, 1), 8, t.off('A'), 1, 0])).toEqual(['enum64']);
+  });
+
+  test('reno.bpf.o needs three probes of eight', () => {
+    const spec = loadObjectSpec(readFileSync(fixture('reno')), 'reno.bpf.o');
+    expect(btfFeaturesUsedBy(spec.btf)).toEqual(['func', 'globalFunc', 'datasec']);
+  });
+
+  // Soundness: a feature left unprobed (reported present) must be one whose absence would
+  // not have changed the encoded object BTF, after the loader's own fix-ups.
+  test.each(['reno', 'cubic', 'shadow'])('%s: a feature it does not use changes nothing in its encoding', (name) => {
+    const spec = loadObjectSpec(readFileSync(fixture(name)), `${name}.bpf.o`);
+    const usedNames = btfFeaturesUsedBy(spec.btf);
+    const plain = encodeObjectBtf(spec);
+    for (const f of BTF_FEATURE_NAMES) {
+      const changed = !encodeObjectBtf(spec, { ...ALL_BTF_FEATURES, [f]: false }).equals(plain);
+      if (changed) expect(usedNames).toContain(f);
+    }
+    if (name === 'shadow') expect(usedNames).toEqual(expect.arrayContaining(['float', 'enum64', 'qmarkDatasec']));
   });
 });

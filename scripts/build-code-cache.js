@@ -3,12 +3,14 @@
 // cache of each bundle beside it (X.js.v8cache), which lib/loader uses when it is trusted
 // (the format and the checks are in lib/loader/code-cache.ts; docs/startup.md has figures).
 //
-// The library's cache is made after a warm-up that opens and plans the loads of two
-// controllers (test/fixtures/bpf/reno.bpf.o and cubic.bpf.o, when they are there): V8 then
-// saves the code of every function that ran, which a cold open+load would otherwise
-// compile one by one. The warm-up only reads (the objects, /sys/kernel/btf); its kernel BTF
-// index goes to a temporary directory, never /run/struct-ops. Command bundles are cached
-// as compiled and initialised. Each cache is for this Node (version, V8, arch): another
+// The library's cache is made after a warm-up that walks the kernel's struct_ops maps (what
+// `show` and `unregister` do first) and opens and plans the loads of two controllers
+// (test/fixtures/bpf/reno.bpf.o and cubic.bpf.o, when they are there), and as root also
+// loads them, then closes them without attaching: V8 then saves the code of every function
+// that ran, which a cold open+load would otherwise compile one by one. Nothing is
+// registered and nothing outlives the warm-up process (its fds are all it holds); its
+// kernel BTF index goes to a temporary directory, never /run/struct-ops. Command bundles
+// are cached as compiled and initialised. Each cache is for this Node (version, V8, arch): another
 // runtime ignores it. A failure here leaves the bundles usable without caches.
 //
 //   node scripts/build-code-cache.js --child OUTDIR   (what buildCodeCaches runs)

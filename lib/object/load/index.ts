@@ -36,7 +36,7 @@ export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: Loa
   for (const [name, map] of t.maps) {
     if (map.autocreate && map.spec.type === BpfMapType.ARENA) requireArena(name, t.spec.path ?? t.spec.name);
   }
-  const prepared = prepareLoad(t, kernel, options.btfFeatures ?? loaderBtfFeatures(btfFeaturesUsedBy(t.spec.btf)));
+  const prepared = prepareLoad(t, kernel, options.btfFeatures ?? loaderBtfFeatures(featuresUsed(t.spec)));
   const { object } = prepared;
   for (const [name, at] of prepared.attach) {
     t.programs.get(name)!.setAttach(at.attachBtfId, at.expectedAttachType);
@@ -77,6 +77,15 @@ export async function loadObject(t: LoadTarget, kernel: KernelBtfs, options: Loa
   }
   associateStructOps(t, object);
 }
+
+/** btfFeaturesUsedBy, once per spec: a frozen spec's BTF never changes, and the walk is per load otherwise. */
+function featuresUsed(spec: LoadTarget['spec']): (keyof BtfFeatures)[] {
+  if (!Object.isFrozen(spec)) return btfFeaturesUsedBy(spec.btf);
+  let used = usedBySpec.get(spec);
+  if (used === undefined) usedBySpec.set(spec, (used = btfFeaturesUsedBy(spec.btf)));
+  return used;
+}
+const usedBySpec = new WeakMap<object, (keyof BtfFeatures)[]>();
 
 /**
  * The struct_ops member and kernel struct each struct_ops program implements (one kernel

@@ -129,4 +129,3 @@ describe('CLI start-up', () => {
     expect(modulesLoaded(['update', '--help'])).toBe(3);
   });
 });
-});

@@ -11,6 +11,7 @@
         'native/crc32.cc',
         'native/errors.cc',
         'native/fd_kind.cc',
+        'native/gunzip.cc',
         'native/file_map.cc',
         'native/obj_info.cc',
         'native/map_sizes.cc',

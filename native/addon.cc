@@ -118,7 +118,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       exports.Set("perfEventOpenTracepoint",
                   Napi::Function::New(env, PerfEventOpenTracepoint, "perfEventOpenTracepoint")).IsNothing() ||
       !InitMapHandle(env, exports) || !InitRingbuf(env, exports) || !InitMapped(env, exports) ||
-      !InitFileMap(env, exports) || !InitCrc32(env, exports)) {
+      !InitFileMap(env, exports) || !InitCrc32(env, exports) || !InitGunzip(env, exports)) {
     return exports;
   }
   return exports;

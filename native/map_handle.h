@@ -38,6 +38,8 @@ bool InitMapped(Napi::Env env, Napi::Object exports);
 bool InitFileMap(Napi::Env env, Napi::Object exports);
 // native/crc32.cc: zlib's CRC-32 without loading node:zlib.
 bool InitCrc32(Napi::Env env, Napi::Object exports);
+// native/gunzip.cc: gzip inflated with the zlib Node exports, without loading node:zlib.
+bool InitGunzip(Napi::Env env, Napi::Object exports);
 
 }  // namespace structops
 

@@ -63,6 +63,7 @@ export { perfEventOpenTracepoint } from './perf-event-open';
 // Raw access for tests and diagnostics: the addon itself (bpf/bpfAsync/close).
 export { nativeAddon } from './native';
 export { crc32 } from './crc32';
+export { gunzip } from './gunzip';
 export { mapFileReadOnly } from './file-map';
 export type { FileMap, RecordBlocks, RecordSizeTables } from './file-map';
 export { pageSizeFromAuxv, systemPageSize } from './page-size';

@@ -157,21 +157,57 @@ describe('buildKconfigValue (the .kconfig value load() writes)', () => {
   type Kconfig = typeof import('../../lib/object/load/kconfig');
   const CONFIG = ['CONFIG_RT3_NUM=300', 'CONFIG_RT3_STR="text"', 'CONFIG_RT3_Y=y', ''].join('\n');
 
-  /** buildKconfigValue of a fresh module whose kernel config is CONFIG (read from a stubbed /boot/config-<release>). */
-  function freshKconfig(): Kconfig {
+  /**
+   * A fresh kconfig module whose kernel config is `boot` (a stubbed /boot/config-<release>,
+   * CONFIG by default) or `proc` (the bytes of a stubbed /proc/config.gz).
+   */
+  function freshKconfig(config: { boot?: string; proc?: Buffer } = { boot: CONFIG }): Kconfig {
     let mod: Kconfig | undefined;
     jest.isolateModules(() => {
       const realFs = jest.requireActual('node:fs') as typeof import('node:fs');
       const boot = `/boot/config-${release()}`;
+      const stubbed = (p: string): boolean => (p === '/proc/config.gz' ? config.proc !== undefined : p === boot && config.boot !== undefined);
       jest.doMock('node:fs', () => ({
         ...realFs,
-        existsSync: (p: string) => (p === '/proc/config.gz' ? false : p === boot ? true : realFs.existsSync(p)),
-        readFileSync: (p: string, o?: unknown) => (p === boot ? CONFIG : realFs.readFileSync(p, o as never)),
+        existsSync: (p: string) => (p === '/proc/config.gz' || p === boot ? stubbed(p) : realFs.existsSync(p)),
+        readFileSync: (p: string, o?: unknown) =>
+          (p === boot && config.boot !== undefined ? config.boot : p === '/proc/config.gz' && config.proc ? config.proc : realFs.readFileSync(p, o as never)),
       }));
       mod = require('../../lib/object/load/kconfig') as Kconfig;
     });
     return mod!;
   }
+
+  test('kernelConfigValue: the value after NAME= on its own line, first and last lines included', () => {
+    const text = ['CONFIG_FIRST=1', '# CONFIG_OFF is not set', 'CONFIG_RT3=short', 'CONFIG_RT3_LONG=long',
+      'CONFIG_EQ="a=b"', 'XCONFIG_RT3=no', '  CONFIG_INDENTED=no', 'CONFIG_LAST=9'].join('\n');
+    const { kernelConfigValue } = freshKconfig({ boot: text });
+    expect(kernelConfigValue('CONFIG_FIRST')).toBe('1');
+    expect(kernelConfigValue('CONFIG_RT3')).toBe('short');
+    expect(kernelConfigValue('CONFIG_RT3_LONG')).toBe('long');
+    expect(kernelConfigValue('CONFIG_EQ')).toBe('"a=b"');
+    expect(kernelConfigValue('CONFIG_LAST')).toBe('9');
+    // Not set, only inside another name or line, or not a CONFIG_ name at all.
+    for (const name of ['CONFIG_OFF', 'CONFIG_RT', 'CONFIG_INDENTED', 'CONFIG_ABSENT', 'XCONFIG_RT3', 'CONFIG_RT3=short\nCONFIG_RT3_LONG']) {
+      expect([name, kernelConfigValue(name)]).toEqual([name, undefined]);
+    }
+    // No config at all: every option is unset.
+    expect(freshKconfig({}).kernelConfigValue('CONFIG_FIRST')).toBeUndefined();
+  });
+
+  test('/proc/config.gz is inflated by the addon; a corrupt one is a BpfError naming it', () => {
+    const { gzipSync } = jest.requireActual('node:zlib') as typeof import('node:zlib');
+    const gz = gzipSync(Buffer.from(CONFIG));
+    expect(freshKconfig({ proc: gz, boot: 'CONFIG_RT3_NUM=1' }).kernelConfigValue('CONFIG_RT3_NUM')).toBe('300');
+    const cut = freshKconfig({ proc: gz.subarray(0, gz.length - 4) });
+    const e = refusal(() => cut.buildKconfigValue(btf, [ext('CONFIG_RT3_NUM', 4, 4)], 4, 'obj.bpf.o'));
+    expect(e).toMatchObject({ code: 'EIO', object: 'obj.bpf.o' });
+    expect(e.message).toBe("cannot read the running kernel's config /proc/config.gz: gunzip: truncated gzip data");
+    // Bounded memory: a "config" of over 16 MiB is not one.
+    const huge = freshKconfig({ proc: gzipSync(Buffer.alloc((16 << 20) + 1, 'y')) });
+    expect(refusal(() => huge.kernelConfigValue('CONFIG_RT3_NUM')).message)
+      .toBe("cannot read the running kernel's config /proc/config.gz: gunzip: inflates to more than 16777216 bytes");
+  });
 
   /** int (1), unsigned char (2), int * (3), and a VAR of each (4, 5, 6). */
   const btf = (() => {

@@ -1,26 +1,49 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 import { existsSync, readFileSync } from 'node:fs';
-import { kernelRelease } from '../../sys';
+import { gunzip, kernelRelease } from '../../sys';
 import { BpfError } from '../../errors';
 import { Btf, BtfKind, BTF_INT_SIGNED } from '../../btf';
 import type { ExternSpec } from '../spec';
 
-let cached: Map<string, string> | undefined;
+/** Far more than any kernel's config (a distribution's is ~300 KB): a bigger file is not one. */
+const MAX_CONFIG_BYTES = 16 << 20;
 
-/** The running kernel's config (CONFIG_X -> raw value), from /proc/config.gz or /boot/config-<release>. */
-export function kernelConfig(): Map<string, string> {
-  if (cached) return cached;
+/** The config text, after a '\n' so that every line starts after one; read once per process. */
+let configText: string | undefined;
+
+function kernelConfigText(object: string): string {
+  if (configText !== undefined) return configText;
+  const boot = `/boot/config-${kernelRelease()}`;
+  const path = existsSync('/proc/config.gz') ? '/proc/config.gz' : existsSync(boot) ? boot : undefined;
   let text = '';
-  // zlib only here, when an object has kconfig externs: loading it costs ~1.5 ms otherwise.
-  if (existsSync('/proc/config.gz')) text = (require('node:zlib') as typeof import('node:zlib')).gunzipSync(readFileSync('/proc/config.gz')).toString('latin1');
-  else if (existsSync(`/boot/config-${kernelRelease()}`)) text = readFileSync(`/boot/config-${kernelRelease()}`, 'latin1');
-  const config = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (line.startsWith('CONFIG_') && eq > 0) config.set(line.slice(0, eq), line.slice(eq + 1));
+  try {
+    // The addon's gunzip, not node:zlib: see lib/sys/gunzip.ts.
+    if (path === '/proc/config.gz') text = gunzip(readFileSync(path), MAX_CONFIG_BYTES).toString('latin1');
+    else if (path !== undefined) text = readFileSync(path, 'latin1');
+  } catch (err) {
+    throw new BpfError(`cannot read the running kernel's config ${path}: ${(err as Error).message}`, {
+      code: (err as { code?: string }).code ?? 'EIO', object, cause: err,
+      hint: 'kconfig externs take their values from it; declare them __weak to default to 0 without one',
+    });
   }
-  cached = config;
-  return config;
+  configText = `\n${text}`;
+  return configText;
+}
+
+/**
+ * The raw value of `name` (CONFIG_X) in the running kernel's config, from /proc/config.gz
+ * or /boot/config-<release>: what follows `CONFIG_X=` on its line. Undefined when the
+ * option is not set (or there is no config). Only the names asked for are looked up: an
+ * object has a few kconfig externs, a config some 10,000 lines.
+ */
+export function kernelConfigValue(name: string, object = 'kernel config'): string | undefined {
+  if (!name.startsWith('CONFIG_') || name.includes('\n')) return undefined;
+  const text = kernelConfigText(object);
+  const at = text.indexOf(`\n${name}=`);
+  if (at < 0) return undefined;
+  const start = at + name.length + 2;
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end < 0 ? text.length : end);
 }
 
 /** KERNEL_VERSION(a, b, c) of the running kernel, as LINUX_KERNEL_VERSION expects. */
@@ -38,10 +61,9 @@ export function linuxKernelVersion(osRelease = kernelRelease()): number {
  */
 export function buildKconfigValue(btf: Btf, externs: readonly ExternSpec[], size: number, object: string): Buffer {
   const value = Buffer.alloc(size);
-  const config = kernelConfig();
   for (const ext of externs) {
     if (ext.kind !== 'kconfig') continue;
-    const raw = ext.name === 'LINUX_KERNEL_VERSION' ? String(linuxKernelVersion()) : config.get(ext.name);
+    const raw = ext.name === 'LINUX_KERNEL_VERSION' ? String(linuxKernelVersion()) : kernelConfigValue(ext.name, object);
     if (raw === undefined) {
       if (ext.weak) continue;
       throw new BpfError(`kconfig extern ${ext.name} has no value in the running kernel's config`, {

@@ -84,3 +84,36 @@ export function isPseudoCall(insns: Buffer, index: number): boolean {
 export function isPseudoFunc(insns: Buffer, index: number): boolean {
   return isLdImm64(insns, index) && srcReg(insns, index) === BPF_PSEUDO_FUNC;
 }
+
+/** `ja` (BPF_JMP | BPF_JA, offset in off; BPF_JMP32 | BPF_JA is `gotol`, offset in imm). */
+export const BPF_JA = 0x00;
+
+/**
+ * True when control can only move forward through `insns`: no jump to this or an earlier
+ * instruction (any condition; `gotol`'s offset is its imm), no bpf-to-bpf call and no
+ * callback (an ld_imm64 of a subprogram, as bpf_loop takes). The verifier then has no loop
+ * to unroll: it walks each path once, at most one visit per instruction and path.
+ */
+export function runsForwardOnly(insns: Buffer): boolean {
+  const count = Math.floor(insns.length / INSN_SIZE);
+  for (let i = 0; i < count; i++) {
+    const code = opcode(insns, i);
+    const cls = code & 0x07;
+    if (code === LD_IMM64) {
+      if (srcReg(insns, i) === BPF_PSEUDO_FUNC) return false;
+      i++; // its second slot is data, not an instruction
+      continue;
+    }
+    if (cls !== BPF_JMP && cls !== BPF_JMP32) continue;
+    const op = code & 0xf0;
+    if (op === BPF_EXIT) continue;
+    if (op === BPF_CALL) {
+      if (srcReg(insns, i) === BPF_PSEUDO_CALL) return false;
+      continue;
+    }
+    // The target is i + 1 + offset: an offset below 0 jumps back to i or before.
+    const offset = cls === BPF_JMP32 && op === BPF_JA ? imm(insns, i) : off(insns, i);
+    if (offset < 0) return false;
+  }
+  return true;
+}

@@ -12,13 +12,15 @@ import { cachedProbe, type FeatureProbe } from './probe';
 /** The probe blobs' shared string section and the offset of each name in it. */
 const NAMES = ['int', 'a', 'f', 'x', '.data', '?.data', 'float', 'tag', 'e'] as const;
 const STRINGS = Buffer.from(`\0${NAMES.join('\0')}\0`, 'latin1');
-const off = (name: (typeof NAMES)[number]): number => STRINGS.indexOf(Buffer.from(`\0${name}\0`, 'latin1')) + 1;
+const NAME_OFFSETS = new Map<string, number>();
+for (let i = 0, at = 1; i < NAMES.length; at += NAMES[i].length + 1, i++) NAME_OFFSETS.set(NAMES[i], at);
+const off = (name: (typeof NAMES)[number]): number => NAME_OFFSETS.get(name)!;
 
 const info = (kind: BtfKind, vlen = 0, kflag = false): number => ((kflag ? 0x80000000 : 0) | (kind << 24) | vlen) >>> 0;
 /** [1] `int`: 4 bytes, signed, 32 bits. */
-const INT = [off('int'), info(BtfKind.INT), 4, 0x01000020];
+const INT = (): number[] => [off('int'), info(BtfKind.INT), 4, 0x01000020];
 /** [2] `int x` as a static VAR of [1]. */
-const VAR_X = [off('x'), info(BtfKind.VAR), 1, 0];
+const VAR_X = (): number[] => [off('x'), info(BtfKind.VAR), 1, 0];
 
 /** Header + type words + the shared strings. */
 function blob(words: number[]): Buffer {
@@ -35,23 +37,34 @@ function blob(words: number[]): Buffer {
   return out;
 }
 
-/** @internal One blob per feature, each valid BTF on a kernel that has the feature. Exported for tests. */
-export const BTF_PROBE_BLOBS: Readonly<Record<keyof BtfFeatures, Buffer>> = {
+/** The type words of each feature's blob. */
+const PROBE_TYPES: Record<keyof BtfFeatures, () => number[]> = {
   // [2] void (int a); [3] static FUNC f.
-  func: blob([...INT, 0, info(BtfKind.FUNC_PROTO, 1), 0, off('a'), 1, off('f'), info(BtfKind.FUNC, 0), 2]),
+  func: () => [...INT(), 0, info(BtfKind.FUNC_PROTO, 1), 0, off('a'), 1, off('f'), info(BtfKind.FUNC, 0), 2],
   // The same with global linkage (vlen 1).
-  globalFunc: blob([...INT, 0, info(BtfKind.FUNC_PROTO, 1), 0, off('a'), 1, off('f'), info(BtfKind.FUNC, 1), 2]),
+  globalFunc: () => [...INT(), 0, info(BtfKind.FUNC_PROTO, 1), 0, off('a'), 1, off('f'), info(BtfKind.FUNC, 1), 2],
   // [2] VAR x; [3] DATASEC .data { x @0, 4 bytes }.
-  datasec: blob([...INT, ...VAR_X, off('.data'), info(BtfKind.DATASEC, 1), 4, 2, 0, 4]),
-  qmarkDatasec: blob([...INT, ...VAR_X, off('?.data'), info(BtfKind.DATASEC, 1), 4, 2, 0, 4]),
-  float: blob([off('float'), info(BtfKind.FLOAT), 4]),
+  datasec: () => [...INT(), ...VAR_X(), off('.data'), info(BtfKind.DATASEC, 1), 4, 2, 0, 4],
+  qmarkDatasec: () => [...INT(), ...VAR_X(), off('?.data'), info(BtfKind.DATASEC, 1), 4, 2, 0, 4],
+  float: () => [off('float'), info(BtfKind.FLOAT), 4],
   // [3] DECL_TAG "tag" on the VAR itself (component -1).
-  declTag: blob([...INT, ...VAR_X, off('tag'), info(BtfKind.DECL_TAG), 2, 0xffffffff]),
+  declTag: () => [...INT(), ...VAR_X(), off('tag'), info(BtfKind.DECL_TAG), 2, 0xffffffff],
   // [2] TYPE_TAG "tag" -> int; [3] PTR -> [2].
-  typeTag: blob([...INT, off('tag'), info(BtfKind.TYPE_TAG), 1, 0, info(BtfKind.PTR), 2]),
+  typeTag: () => [...INT(), off('tag'), info(BtfKind.TYPE_TAG), 1, 0, info(BtfKind.PTR), 2],
   // [1] signed ENUM64 e { a = -1 } (kind_flag: the same kernel release added signed enums).
-  enum64: blob([off('e'), info(BtfKind.ENUM64, 1, true), 8, off('a'), 0xffffffff, 0xffffffff]),
+  enum64: () => [off('e'), info(BtfKind.ENUM64, 1, true), 8, off('a'), 0xffffffff, 0xffffffff],
 };
+
+/**
+ * @internal One blob per feature, each valid BTF on a kernel that has the feature. Exported
+ * for tests. Each is built when first read: a load probes only the features its object BTF
+ * uses (3 of 8 for reno), and `require` builds none.
+ */
+export const BTF_PROBE_BLOBS = {} as Readonly<Record<keyof BtfFeatures, Buffer>>;
+for (const name of BTF_FEATURE_NAMES) {
+  let built: Buffer | undefined;
+  Object.defineProperty(BTF_PROBE_BLOBS, name, { enumerable: true, get: () => (built ??= blob(PROBE_TYPES[name]())) });
+}
 
 /**
  * Loads `data` and closes the fd. True when the kernel took it; false when it refused it;

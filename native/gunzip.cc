@@ -19,7 +19,7 @@ namespace {
 
 // Bigger than any caller may ask for: a decompressed kernel config is a few hundred KiB.
 constexpr double kMaxOutput = 1 << 30;
-// One read of the output buffer grows it by this much at least.
+// When the output is full it grows by its own size, and by this much at least.
 constexpr size_t kMinStep = 64 * 1024;
 
 Napi::Value Fail(Napi::Env env, const std::string& why) {

@@ -15,8 +15,10 @@ const PAGE = 1 << PAGE_SHIFT;
 
 /**
  * One file, mirrored into a Buffer of its size whose pages are read on first use. The fd
- * stays open only until the current synchronous job ends (process.nextTick), so bursts of
- * reads share one open(2) and a cached, half-read file never holds a descriptor.
+ * stays open only until the current synchronous job ends (a microtask, so before any
+ * promise awaited across that job settles: `await obj.load(); obj.close()` leaves no
+ * descriptor even when the load never waits for the libuv pool), so bursts of reads share
+ * one open(2) and a cached, half-read file never holds a descriptor.
  */
 export class PagedFile {
   /** The file's bytes; only pages that were filled hold real data. */
@@ -101,7 +103,7 @@ export class PagedFile {
     }
     if (this.fd < 0) {
       this.fd = openSync(this.path, 'r');
-      process.nextTick(this.release);
+      queueMicrotask(this.release);
     }
     while (pos < end) {
       const n = readSync(this.fd, data, pos, end - pos, pos);

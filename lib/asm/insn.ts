@@ -42,6 +42,11 @@ export function opcode(insns: Buffer, index: number): number {
   return insns[index * INSN_SIZE];
 }
 
+/** The instruction class (BPF_LD ... BPF_ALU64): the low 3 bits of the opcode. */
+export function insnClass(insns: Buffer, index: number): number {
+  return opcode(insns, index) & 0x07;
+}
+
 export function srcReg(insns: Buffer, index: number): number {
   return insns[index * INSN_SIZE + 1] >> 4;
 }
@@ -97,20 +102,17 @@ export const BPF_JA = 0x00;
 export function runsForwardOnly(insns: Buffer): boolean {
   const count = Math.floor(insns.length / INSN_SIZE);
   for (let i = 0; i < count; i++) {
-    const code = opcode(insns, i);
-    const cls = code & 0x07;
-    if (code === LD_IMM64) {
-      if (srcReg(insns, i) === BPF_PSEUDO_FUNC) return false;
+    if (isLdImm64(insns, i)) {
+      if (isPseudoFunc(insns, i)) return false;
       i++; // its second slot is data, not an instruction
       continue;
     }
+    const cls = insnClass(insns, i);
     if (cls !== BPF_JMP && cls !== BPF_JMP32) continue;
-    const op = code & 0xf0;
-    if (op === BPF_EXIT) continue;
-    if (op === BPF_CALL) {
-      if (srcReg(insns, i) === BPF_PSEUDO_CALL) return false;
-      continue;
-    }
+    if (isPseudoCall(insns, i)) return false;
+    // The operation: the high 4 bits. Helper and kfunc calls and exit do not jump.
+    const op = opcode(insns, i) & 0xf0;
+    if (op === BPF_CALL || op === BPF_EXIT) continue;
     // The target is i + 1 + offset: an offset below 0 jumps back to i or before.
     const offset = cls === BPF_JMP32 && op === BPF_JA ? imm(insns, i) : off(insns, i);
     if (offset < 0) return false;

@@ -8,7 +8,7 @@
  *
  * Instruction layout (little-endian): code u8, dst/src regs u8, off s16, imm s32.
  */
-import { BPF_ALU, BPF_ALU64, BPF_CALL, BPF_JMP, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_X, INSN_SIZE, LD_IMM64 } from '../asm';
+import { BPF_ALU, BPF_ALU64, BPF_CALL, BPF_JMP, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_X, INSN_SIZE, insnClass, LD_IMM64 } from '../asm';
 import { CORE_POISON_IMM } from './relocation';
 import { RelocFailure } from './failure';
 import type { Resolution } from './resolve';
@@ -33,7 +33,7 @@ const MAX_OFF = 0x7fff;
 export function patchInstruction(insns: Buffer, index: number, res: Resolution): string | undefined {
   const at = index * INSN_SIZE;
   const code = insns[at];
-  switch (code & 0x07) {
+  switch (insnClass(insns, index)) {
     case BPF_ALU:
     case BPF_ALU64: {
       if ((code & BPF_X) !== 0) throw new RelocFailure(`insn ${index} (ALU) uses a register operand, not an immediate`);

@@ -12,9 +12,7 @@ import { cachedProbe, type FeatureProbe } from './probe';
 /** The probe blobs' shared string section and the offset of each name in it. */
 const NAMES = ['int', 'a', 'f', 'x', '.data', '?.data', 'float', 'tag', 'e'] as const;
 const STRINGS = Buffer.from(`\0${NAMES.join('\0')}\0`, 'latin1');
-const NAME_OFFSETS = new Map<string, number>();
-for (let i = 0, at = 1; i < NAMES.length; at += NAMES[i].length + 1, i++) NAME_OFFSETS.set(NAMES[i], at);
-const off = (name: (typeof NAMES)[number]): number => NAME_OFFSETS.get(name)!;
+const off = (name: (typeof NAMES)[number]): number => STRINGS.indexOf(Buffer.from(`\0${name}\0`, 'latin1')) + 1;
 
 const info = (kind: BtfKind, vlen = 0, kflag = false): number => ((kflag ? 0x80000000 : 0) | (kind << 24) | vlen) >>> 0;
 /** [1] `int`: 4 bytes, signed, 32 bits. */

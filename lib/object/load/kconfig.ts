@@ -11,7 +11,7 @@ const MAX_CONFIG_BYTES = 16 << 20;
 /** The config text, after a '\n' so that every line starts after one; read once per process. */
 let configText: string | undefined;
 
-function kernelConfigText(object: string): string {
+function kernelConfigText(object: string | undefined): string {
   if (configText !== undefined) return configText;
   const boot = `/boot/config-${kernelRelease()}`;
   const path = existsSync('/proc/config.gz') ? '/proc/config.gz' : existsSync(boot) ? boot : undefined;
@@ -22,7 +22,7 @@ function kernelConfigText(object: string): string {
     else if (path !== undefined) text = readFileSync(path, 'latin1');
   } catch (err) {
     throw new BpfError(`cannot read the running kernel's config ${path}: ${(err as Error).message}`, {
-      code: (err as { code?: string }).code ?? 'EIO', object, cause: err,
+      code: (err as { code?: string }).code ?? 'EIO', ...(object !== undefined ? { object } : {}), cause: err,
       hint: 'kconfig externs take their values from it; declare them __weak to default to 0 without one',
     });
   }
@@ -36,7 +36,7 @@ function kernelConfigText(object: string): string {
  * option is not set (or there is no config). Only the names asked for are looked up: an
  * object has a few kconfig externs, a config some 10,000 lines.
  */
-export function kernelConfigValue(name: string, object = 'kernel config'): string | undefined {
+export function kernelConfigValue(name: string, object?: string): string | undefined {
   if (!name.startsWith('CONFIG_') || name.includes('\n')) return undefined;
   const text = kernelConfigText(object);
   const at = text.indexOf(`\n${name}=`);

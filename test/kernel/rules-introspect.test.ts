@@ -5,9 +5,9 @@
  * struct_ops map is refused. Nothing here is ever registered: swap_a's maps are only
  * loaded (not attached), and the one pin (a plain array map, `rt3_rules_bss`) is removed after.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BPFFS_ROOT, findRegistrations, openObject, type BpfObject } from '../../lib';
+import { BPFFS_ROOT, ensureBpffsDir, findRegistrations, openObject, type BpfObject } from '../../lib';
 import { catchBpf } from '../helpers/errors';
 import { fixture } from '../helpers/fixtures';
 import { describeKernel } from '../helpers/kernel';
@@ -47,7 +47,8 @@ describeKernel('unregister refuses what is not registered (swap_a fixture, loade
   });
 
   test('a pin of a map that is no struct_ops map is EINVAL, and the pin stays', () => {
-    mkdirSync(PIN_DIR, { recursive: true });
+    // Mounts a bpffs first where there is none (mkdirSync(recursive) would loop in sysfs).
+    ensureBpffsDir(PIN_DIR);
     const path = join(PIN_DIR, 'rt3_rules_bss');
     obj.maps.get('.bss')!.pin(path);
     const e = catchBpf(() => findRegistrations({ pin: path }));

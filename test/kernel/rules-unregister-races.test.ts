@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BPFFS_ROOT, findRegistrations, openLinkById, openObject, unregisterStructOps, type BpfObject } from '../../lib';
+import { BPFFS_ROOT, ensureBpffsDir, findRegistrations, openLinkById, openObject, unregisterStructOps, type BpfObject } from '../../lib';
 import { BtfKind, loadKernelBtf, type BtfComposite } from '../../lib/btf';
 import { availableCongestionControls } from '../../lib/demo';
 import { BpfError } from '../../lib/errors';
@@ -135,13 +135,14 @@ describeKernel('unregister: the kernel state changes between findRegistrations()
     const b = readFileSync(fixture('swap_a'));
     for (let i = b.indexOf('swap_'); i >= 0; i = b.indexOf('swap_', i + 1)) b.write('rdun_', i, 'latin1');
     writeFileSync(RDUN_OBJECT, b);
-    mkdirSync(pinDir, { recursive: true });
+    // Not mkdirSync(recursive): where no bpffs is mounted yet, Node 20's loops forever in sysfs.
+    ensureBpffsDir(pinDir);
   });
 
   afterEach(async () => {
     for (const obj of objects.splice(0)) obj.close();
     rmSync(pinDir, { recursive: true, force: true });
-    mkdirSync(pinDir, { recursive: true });
+    ensureBpffsDir(pinDir);
     unregisterLeftovers(['rdun_']);
     // A link is freed by a kernel work item after its last fd and pin go.
     expect(await eventually(() => ours().length === 0)).toBe(true);
